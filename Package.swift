@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// The module graph is the architecture: each pipeline stage is one target and imports only
+// earlier stages. frontend (TFLite) → GraphIR → VTATarget → Partitioning → Lowering → Bundle → CLI,
+// with the C simulator beside them.
+import PackageDescription
+
+let package = Package(
+    name: "vtac",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vtac", targets: ["vtac"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // Stage 1: the TFLite frontend. C++ over flatc's generated reader, then Swift value types.
+        .target(
+            name: "CTFLiteReader",
+            path: "Sources/CTFLiteReader",
+            exclude: ["schema"]
+        ),
+        .target(name: "TFLite", dependencies: ["CTFLiteReader"]),
+        // Stage 2: the graph IR built from a TFLite model, and its passes.
+        .target(name: "GraphIR", dependencies: ["TFLite"]),
+        // Stage 3 (the VTA target: configuration, ISA, verifier, cost model) joins here.
+        // Stage 4: placement, device copies, layouts, memory plan, segments.
+        .target(name: "Partitioning", dependencies: ["GraphIR"]),
+        // Stage 5: lowering to VTA microcode.
+        .target(name: "Lowering", dependencies: ["Partitioning"]),
+        // Stage 6: the bundle container and the eBPF wrapper.
+        .target(name: "Bundle", dependencies: ["Lowering"]),
+        // Tensors on disk (.npy), used by the CLI and the tests.
+        .target(name: "NPY"),
+        // Stage 7: the command line.
+        .target(
+            name: "VTACLI",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TFLite", "GraphIR", "NPY", "Partitioning", "Lowering", "Bundle",
+            ]
+        ),
+        .executableTarget(name: "vtac", dependencies: ["VTACLI"]),
+
+        // Fixture paths and a runner for the built `vtac`, shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "GraphIR", "TestSupport"]),
+        .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import GraphIR
+import TFLite
+
+/// `vtac inspect`: what vtac read from a model, operator by operator and tensor by tensor.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show the operators, tensors and quantization of a TFLite model.",
+        discussion: """
+            Prints the operators in execution order (inputs, outputs, options, MACs), every \
+            tensor (shape, type, quantization; per-axis parameters shown as a range) and totals. \
+            Tensors are named tN after their index in the model. With --json the same facts are \
+            printed as one JSON object (keys sorted) for scripts.
+            """
+    )
+
+    @Argument(help: "The .tflite model to inspect.")
+    var model: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        try ErrorReporting.run {
+            let loaded = try LoadedModel.load(path: model)
+            let report = ModelReport(
+                model: loaded.model, graph: loaded.graph, file: model, sizeBytes: loaded.sizeBytes)
+            if json {
+                print(try JSONOutput.encode(report))
+            } else {
+                print(report.renderText(), terminator: "")
+            }
+        }
+    }
+}
+
+/// A model read and turned into the graph IR, as every command needs it.
+struct LoadedModel {
+    var model: TFLiteModel
+    var graph: Graph
+    var sizeBytes: Int
+
+    static func load(path: String) throws -> LoadedModel {
+        let model = try TFLiteReader.read(path: path)
+        let graph = try GraphBuilder.build(model, path: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return LoadedModel(model: model, graph: graph, sizeBytes: size)
+    }
+}
+
+/// JSON as vtac prints it: pretty, keys sorted, byte-identical across runs.
+enum JSONOutput {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,3 @@
+import VTACLI
+
+VTACommand.main()
