@@ -113,7 +113,8 @@ struct OperatorContext {
             return (.sub(activation: Self.activation(of: op.options)), 0)
         case (.mul, _):
             return (.mul(activation: Self.activation(of: op.options)), 0)
-        case (.reshape, _): return (.reshape, 0)
+        case (.reshape, .reshape(let newShape)): return (.reshape(newShape: newShape), 0)
+        case (.reshape, _): return (.reshape(newShape: nil), 0)
         case (.softmax, .softmax(let beta)): return (.softmax(beta: beta), 0)
         case (.quantize, _): return (.quantize, 0)
         case (.dequantize, _): return (.dequantize, 0)

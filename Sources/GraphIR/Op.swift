@@ -12,7 +12,8 @@ public enum Op: Sendable, Equatable {
     case mul(activation: Activation)
     case averagePool2D(PoolAttributes)
     case maxPool2D(PoolAttributes)
-    case reshape
+    /// The target shape from the options, when the model records it (the output shape rules).
+    case reshape(newShape: [Int]?)
     case softmax(beta: Float)
     case quantize
     case dequantize

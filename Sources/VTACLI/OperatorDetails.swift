@@ -44,7 +44,9 @@ enum OperatorDetails {
             return [("keep_dims", .bool(keepDims))]
         case .other(_, let options):
             return otherFields(options)
-        case .reshape, .quantize, .dequantize, .pad, .logistic, .relu, .relu6, .reluN1To1:
+        case .reshape(let newShape):
+            return newShape.map { [("new_shape", .ints($0))] } ?? []
+        case .quantize, .dequantize, .pad, .logistic, .relu, .relu6, .reluN1To1:
             return []
         }
     }

@@ -64,6 +64,32 @@ import Testing
         }
     }
 
+    /// One operator of each kind whose options vtac reads, built by hand with known values.
+    @Test func optionsOfEveryKind() throws {
+        let model = try read("options_zoo")
+        let graph = try GraphBuilder.build(model, path: "options_zoo")
+        let ops = graph.nodes.map(\.op)
+        try #require(ops.count == 14)
+        #expect(ops[0] == .sub(activation: .relu6))
+        #expect(ops[1] == .mul(activation: .relu))
+        #expect(ops[2] == .concatenation(axis: 3, activation: .none))
+        #expect(ops[3] == .pad)
+        guard case .averagePool2D(let avg) = ops[4], case .maxPool2D(let max) = ops[5] else {
+            Issue.record("expected pools, got \(ops[4]) and \(ops[5])")
+            return
+        }
+        #expect(
+            avg.filterH == 2 && avg.strideW == 2 && avg.paddingScheme == .valid && avg.activation == .none)
+        #expect(max.filterW == 3 && max.strideH == 1 && max.paddingScheme == .same && max.activation == .relu)
+        #expect(max.padding == Padding2D(top: 1, bottom: 1, left: 1, right: 1))
+        #expect(ops[6] == .mean(keepDims: true))
+        #expect(ops[7] == .reshape(newShape: [1, -1]))
+        #expect(Array(ops[8...]) == [.logistic, .relu, .relu6, .softmax(beta: 0.5), .dequantize, .quantize])
+        #expect(graph.inputs == [0, 1])
+        #expect(graph.values[17].type == .float32)
+        #expect(graph.values[5].constant?.count == 32)
+    }
+
     @Test func operatorNamesRoundTrip() {
         #expect(BuiltinOperator(name: "CONV_2D") == .conv2D)
         #expect(BuiltinOperator.quantize.name == "QUANTIZE")
