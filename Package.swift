@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "GraphIR", "TestSupport"]),
         .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
+        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -64,6 +64,9 @@ public struct Value: Sendable {
 
     public var isConstant: Bool { constant != nil }
     public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Bytes of one instance of this tensor in NHWC (0 where the type has no fixed size).
+    public var byteCount: Int { elementCount * (type.byteSize ?? 0) }
 }
 
 /// One operator. `inputs` holds nil where an optional input is omitted (e.g. a convolution
@@ -77,14 +80,20 @@ public struct Node: Sendable {
     public var outputs: [ValueID]
     /// Multiply-accumulates of this node for one inference (0 for operators without a matmul).
     public var macs: Int
+    /// The device this node runs on; nil until partitioning annotates the graph.
+    public var device: Device?
 
-    public init(id: NodeID, name: String, op: Op, inputs: [ValueID?], outputs: [ValueID], macs: Int) {
+    public init(
+        id: NodeID, name: String, op: Op, inputs: [ValueID?], outputs: [ValueID], macs: Int,
+        device: Device? = nil
+    ) {
         self.id = id
         self.name = name
         self.op = op
         self.inputs = inputs
         self.outputs = outputs
         self.macs = macs
+        self.device = device
     }
 
     /// The inputs that are present.

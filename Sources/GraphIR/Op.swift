@@ -24,6 +24,9 @@ public enum Op: Sendable, Equatable {
     case relu
     case relu6
     case reluN1To1
+    /// Moves a tensor between devices (inserted by partitioning, never read from a model); the
+    /// layout change between NHWC and the accelerator's packed layout is part of the copy.
+    case deviceCopy(from: Device, to: Device)
     /// Anything else, kept by its TFLite name with whatever options were read.
     case other(kind: OperatorKind, options: OperatorOptions)
 
@@ -49,6 +52,7 @@ public enum Op: Sendable, Equatable {
         case .relu: "RELU"
         case .relu6: "RELU6"
         case .reluN1To1: "RELU_N1_TO_1"
+        case .deviceCopy: "DEVICE_COPY"
         case .other(let kind, _): kind.description
         }
     }

@@ -46,6 +46,8 @@ enum OperatorDetails {
             return otherFields(options)
         case .reshape(let newShape):
             return newShape.map { [("new_shape", .ints($0))] } ?? []
+        case .deviceCopy(let from, let to):
+            return [("from", .string(from.description)), ("to", .string(to.description))]
         case .quantize, .dequantize, .pad, .logistic, .relu, .relu6, .reluN1To1:
             return []
         }
