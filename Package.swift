@@ -23,11 +23,12 @@ let package = Package(
         .target(name: "TFLite", dependencies: ["CTFLiteReader"]),
         // Stage 2: the graph IR built from a TFLite model, and its passes.
         .target(name: "GraphIR", dependencies: ["TFLite"]),
-        // Stage 3 (the VTA target: configuration, ISA, verifier, cost model) joins here.
+        // Stage 3: the VTA hardware target: configuration, ISA, verifier, cost model.
+        .target(name: "VTATarget", exclude: ["ASSEMBLY.md"]),
         // Stage 4: placement, device copies, layouts, memory plan, segments.
-        .target(name: "Partitioning", dependencies: ["GraphIR"]),
+        .target(name: "Partitioning", dependencies: ["GraphIR", "VTATarget"]),
         // Stage 5: lowering to VTA microcode.
-        .target(name: "Lowering", dependencies: ["Partitioning"]),
+        .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget"]),
         // Stage 6: the bundle container and the eBPF wrapper.
         .target(name: "Bundle", dependencies: ["Lowering"]),
         // Tensors on disk (.npy), used by the CLI and the tests.
@@ -37,7 +38,7 @@ let package = Package(
             name: "VTACLI",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "TFLite", "GraphIR", "NPY", "Partitioning", "Lowering", "Bundle",
+                "TFLite", "GraphIR", "NPY", "VTATarget", "Partitioning", "Lowering", "Bundle",
             ]
         ),
         .executableTarget(name: "vtac", dependencies: ["VTACLI"]),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "GraphIR", "TestSupport"]),
         .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
         .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR"]),
+        .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
