@@ -3,6 +3,7 @@ import Foundation
 import GraphIR
 import NPY
 import TFLite
+import VTATarget
 
 /// Exit statuses, after BSD's sysexits: scripts can tell a bad input from a bug in vtac.
 public enum ExitStatus: Int32 {
@@ -30,6 +31,8 @@ enum ErrorReporting {
             throw fail(error.description, .badInput)
         } catch let error as BadInput {
             throw fail(error.message, .badInput)
+        } catch let error as TargetLoadError {
+            throw fail(error.description, .badInput)
         } catch {
             throw fail("internal error: \(error)", .internalError)
         }

@@ -12,7 +12,7 @@ public struct VTACommand: ParsableCommand {
             file), \(ExitStatus.internalError.rawValue) for an internal error.
             """,
         version: VTACVersion.string,
-        subcommands: [InspectCommand.self]
+        subcommands: [InspectCommand.self, DisasmCommand.self, AsmCommand.self, TargetsCommand.self]
     )
 
     public init() {}
