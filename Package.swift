@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget"]),
         // Stage 6: the bundle container and the eBPF wrapper.
         .target(name: "Bundle", dependencies: ["Lowering"]),
+        // The reference VTA functional simulator behind the VTA driver API (C).
+        .target(name: "CVTASim", path: "Sources/CVTASim"),
         // Tensors on disk (.npy), used by the CLI and the tests.
         .target(name: "NPY"),
         // Stage 7: the command line.
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
         .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR"]),
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
+        .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
