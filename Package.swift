@@ -40,7 +40,7 @@ let package = Package(
             name: "VTACLI",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "TFLite", "GraphIR", "NPY", "VTATarget", "Partitioning", "Lowering", "Bundle",
+                "TFLite", "GraphIR", "NPY", "VTATarget", "Partitioning", "Lowering", "Bundle", "CVTASim",
             ]
         ),
         .executableTarget(name: "vtac", dependencies: ["VTACLI"]),

@@ -12,7 +12,9 @@ public struct VTACommand: ParsableCommand {
             file), \(ExitStatus.internalError.rawValue) for an internal error.
             """,
         version: VTACVersion.string,
-        subcommands: [InspectCommand.self, DisasmCommand.self, AsmCommand.self, TargetsCommand.self]
+        subcommands: [
+            InspectCommand.self, DisasmCommand.self, AsmCommand.self, SimCommand.self, TargetsCommand.self,
+        ]
     )
 
     public init() {}
