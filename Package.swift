@@ -11,7 +11,8 @@ let package = Package(
         .executable(name: "vtac", targets: ["vtac"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Stage 1: the TFLite frontend. C++ over flatc's generated reader, then Swift value types.
@@ -30,7 +31,11 @@ let package = Package(
         // Stage 5: lowering to VTA microcode.
         .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget"]),
         // Stage 6: the bundle container and the eBPF wrapper.
-        .target(name: "Bundle", dependencies: ["Lowering"]),
+        .target(
+            name: "Bundle",
+            dependencies: ["Lowering", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["BUNDLE_FORMAT.md"]
+        ),
         // The reference VTA functional simulator behind the VTA driver API (C).
         .target(name: "CVTASim", path: "Sources/CVTASim"),
         // Tensors on disk (.npy), used by the CLI and the tests.
@@ -52,6 +57,7 @@ let package = Package(
         .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR"]),
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -3,8 +3,9 @@
 # Sourced by Tools/run.sh and Tools/test.sh; safe to run on its own.
 set -euo pipefail
 
-# Headers and tools: flatbuffers for the TFLite reader (flatc also checks the generated code).
-VTAC_DEBIAN_PACKAGES="libflatbuffers-dev flatbuffers-compiler"
+# Headers and tools: flatbuffers for the TFLite reader (flatc also checks the generated code);
+# protobuf-c for the runtime's bundle reader; protoc and protoc-c to check the generated code.
+VTAC_DEBIAN_PACKAGES="libflatbuffers-dev flatbuffers-compiler libprotobuf-c-dev protobuf-c-compiler protobuf-compiler"
 
 vtac_missing_packages() {
     local missing=()
