@@ -38,6 +38,8 @@ let package = Package(
         ),
         // The reference VTA functional simulator behind the VTA driver API (C).
         .target(name: "CVTASim", path: "Sources/CVTASim"),
+        // The on-storage runtime's eBPF interpreter and ELF loader, with Alkali's loading rules (C).
+        .target(name: "CEBPF"),
         // Tensors on disk (.npy), used by the CLI and the tests.
         .target(name: "NPY"),
         // Stage 7: the command line.
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
+        .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

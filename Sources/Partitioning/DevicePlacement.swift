@@ -14,6 +14,8 @@ public struct Segment: Sendable, Equatable {
 public struct PlacedGraph: Sendable {
     public var graph: Graph
     public var segments: [Segment]
+    /// For each node of the source graph, its id in `graph`.
+    public var placedID: [NodeID]
 
     /// Device runs per inference: one per segment.
     public var deviceRuns: Int { segments.count }
@@ -39,15 +41,19 @@ public enum DevicePlacement {
             }
         }
         var segments: [Segment] = []
+        var placedID = Array(repeating: 0, count: graph.nodes.count)
         for run in runs {
             // Copies into this device happen before the run starts, so that they never split it.
             for id in run.nodes { builder.emitInboundCopies(for: id) }
             var members: [NodeID] = []
-            for id in run.nodes { members.append(builder.emit(id)) }
+            for id in run.nodes {
+                placedID[id] = builder.emit(id)
+                members.append(placedID[id])
+            }
             if run.device == .vta { segments.append(Segment(index: segments.count, nodes: members)) }
         }
         builder.emitOutputCopies()
-        return PlacedGraph(graph: builder.finish(), segments: segments)
+        return PlacedGraph(graph: builder.finish(), segments: segments, placedID: placedID)
     }
 }
 

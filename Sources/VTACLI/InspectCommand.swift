@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphIR
+import Partitioning
 import TFLite
 
 /// `vtac inspect`: what vtac read from a model, operator by operator and tensor by tensor.
@@ -12,7 +13,7 @@ struct InspectCommand: ParsableCommand {
             Prints the operators in execution order (inputs, outputs, options, MACs), every \
             tensor (shape, type, quantization; per-axis parameters shown as a range) and totals. \
             Tensors are named tN after their index in the model. With --json the same facts are \
-            printed as one JSON object (keys sorted) for scripts.
+            printed as one JSON object (keys sorted) for scripts. With --placement it shows             instead where each operator runs on the target, the rules that kept CPU operators off             the accelerator, the device copies and the accelerator segments (device runs per             inference).
             """
     )
 
@@ -22,9 +23,21 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Show the placement of every operator on the target instead.")
+    var placement = false
+
+    @OptionGroup var target: TargetOption
+
     func run() throws {
         try ErrorReporting.run {
             let loaded = try LoadedModel.load(path: model)
+            if placement {
+                let target = try target.load()
+                let report = PlacementReport(
+                    plan: Placement.plan(loaded.graph, target: target), target: target)
+                print(json ? try JSONOutput.encode(report) : report.text, terminator: json ? "\n" : "")
+                return
+            }
             let report = ModelReport(
                 model: loaded.model, graph: loaded.graph, file: model, sizeBytes: loaded.sizeBytes)
             if json {
