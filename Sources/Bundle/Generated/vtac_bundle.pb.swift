@@ -333,11 +333,48 @@ public nonisolated struct Vtac_Bundle_Manifest: @unchecked Sendable {
     set {_uniqueStorage()._kernels = newValue}
   }
 
+  /// Byte ranges the runtime fills once, when it loads the bundle (e.g. the halos of packed
+  /// activations, which hold the tensor's zero point so that padded convolution taps read it).
+  public var fills: [Vtac_Bundle_Fill] {
+    get {_storage._fills}
+    set {_uniqueStorage()._fills = newValue}
+  }
+
+  /// Bytes of one input record and one output record (the sums of the I/O tensors' sizes).
+  public var inputRecordSize: UInt64 {
+    get {_storage._inputRecordSize}
+    set {_uniqueStorage()._inputRecordSize = newValue}
+  }
+
+  public var outputRecordSize: UInt64 {
+    get {_storage._outputRecordSize}
+    set {_uniqueStorage()._outputRecordSize = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Vtac_Bundle_Fill: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var region: Vtac_Bundle_Region = .none
+
+  public var offset: UInt64 = 0
+
+  public var size: UInt64 = 0
+
+  /// The byte value (0-255) written to every byte of the range.
+  public var value: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The full VTA configuration (TVM's vta_config.json keys) and vtac's target fields.
@@ -382,43 +419,67 @@ public nonisolated struct Vtac_Bundle_Hardware: Sendable {
 }
 
 /// A graph input or output: what it is, and where it sits in one record of the I/O buffers.
-public nonisolated struct Vtac_Bundle_IOTensor: Sendable {
+public nonisolated struct Vtac_Bundle_IOTensor: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
-  public var shape: [Int32] = []
+  public var shape: [Int32] {
+    get {_storage._shape}
+    set {_uniqueStorage()._shape = newValue}
+  }
 
-  public var type: Vtac_Bundle_DataType = .int8
+  public var type: Vtac_Bundle_DataType {
+    get {_storage._type}
+    set {_uniqueStorage()._type = newValue}
+  }
 
-  public var scale: [Float] = []
+  public var scale: [Float] {
+    get {_storage._scale}
+    set {_uniqueStorage()._scale = newValue}
+  }
 
-  public var zeroPoint: [Int64] = []
+  public var zeroPoint: [Int64] {
+    get {_storage._zeroPoint}
+    set {_uniqueStorage()._zeroPoint = newValue}
+  }
 
-  public var quantizedDimension: Int32 = 0
+  public var quantizedDimension: Int32 {
+    get {_storage._quantizedDimension}
+    set {_uniqueStorage()._quantizedDimension = newValue}
+  }
 
   /// Byte offset and size inside one input (or output) record; NHWC, C order.
-  public var recordOffset: UInt64 = 0
+  public var recordOffset: UInt64 {
+    get {_storage._recordOffset}
+    set {_uniqueStorage()._recordOffset = newValue}
+  }
 
-  public var size: UInt64 = 0
+  public var size: UInt64 {
+    get {_storage._size}
+    set {_uniqueStorage()._size = newValue}
+  }
 
   /// Where the runtime keeps it between steps.
   public var storage: Vtac_Bundle_TensorRef {
-    get {_storage ?? Vtac_Bundle_TensorRef()}
-    set {_storage = newValue}
+    get {_storage._storage ?? Vtac_Bundle_TensorRef()}
+    set {_uniqueStorage()._storage = newValue}
   }
   /// Returns true if `storage` has been explicitly set.
-  public var hasStorage: Bool {self._storage != nil}
+  public var hasStorage: Bool {_storage._storage != nil}
   /// Clears the value of `storage`. Subsequent reads from it will return its default value.
-  public mutating func clearStorage() {self._storage = nil}
+  public mutating func clearStorage() {_uniqueStorage()._storage = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage: Vtac_Bundle_TensorRef? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Vtac_Bundle_MemoryPlan: Sendable {
@@ -447,6 +508,12 @@ public nonisolated struct Vtac_Bundle_MemoryPlan: Sendable {
 }
 
 /// A tensor in one of the regions.
+///
+/// NHWC: C-order bytes at `offset`. VTA_PACKED, for an NHWC shape [N, H, W, C] with the core's
+/// BATCH and BLOCK (= BLOCK_OUT = BLOCK_IN): int8 elements at `offset` laid out as
+/// [N/BATCH][ceil(C/BLOCK)][H + halo_top + halo_bottom][W + halo_left + halo_right][BATCH][BLOCK];
+/// channels past C and the halo belong to the tensor but are not part of its value (the halo
+/// holds whatever the fills put there). A copy writes or reads only the value.
 public nonisolated struct Vtac_Bundle_TensorRef: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -461,6 +528,15 @@ public nonisolated struct Vtac_Bundle_TensorRef: Sendable {
   public var type: Vtac_Bundle_DataType = .int8
 
   public var layout: Vtac_Bundle_Layout = .nhwc
+
+  /// VTA_PACKED only: rows and columns around the value.
+  public var haloTop: UInt32 = 0
+
+  public var haloBottom: UInt32 = 0
+
+  public var haloLeft: UInt32 = 0
+
+  public var haloRight: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -535,38 +611,40 @@ public nonisolated struct Vtac_Bundle_RunKernel: Sendable {
 }
 
 /// A device_copy: moves a tensor between host and device memory, changing layout on the way.
-public nonisolated struct Vtac_Bundle_Copy: Sendable {
+public nonisolated struct Vtac_Bundle_Copy: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var from: Vtac_Bundle_TensorRef {
-    get {_from ?? Vtac_Bundle_TensorRef()}
-    set {_from = newValue}
+    get {_storage._from ?? Vtac_Bundle_TensorRef()}
+    set {_uniqueStorage()._from = newValue}
   }
   /// Returns true if `from` has been explicitly set.
-  public var hasFrom: Bool {self._from != nil}
+  public var hasFrom: Bool {_storage._from != nil}
   /// Clears the value of `from`. Subsequent reads from it will return its default value.
-  public mutating func clearFrom() {self._from = nil}
+  public mutating func clearFrom() {_uniqueStorage()._from = nil}
 
   public var to: Vtac_Bundle_TensorRef {
-    get {_to ?? Vtac_Bundle_TensorRef()}
-    set {_to = newValue}
+    get {_storage._to ?? Vtac_Bundle_TensorRef()}
+    set {_uniqueStorage()._to = newValue}
   }
   /// Returns true if `to` has been explicitly set.
-  public var hasTo: Bool {self._to != nil}
+  public var hasTo: Bool {_storage._to != nil}
   /// Clears the value of `to`. Subsequent reads from it will return its default value.
-  public mutating func clearTo() {self._to = nil}
+  public mutating func clearTo() {_uniqueStorage()._to = nil}
 
   /// The layer this copy stands for (the device_copy node's name).
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _from: Vtac_Bundle_TensorRef? = nil
-  fileprivate var _to: Vtac_Bundle_TensorRef? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One instruction stream: a device run.
@@ -1065,7 +1143,7 @@ nonisolated extension Vtac_Bundle_Device: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Manifest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}producer\0\u{3}producer_version\0\u{3}model_sha256\0\u{3}model_name\0\u{1}hardware\0\u{1}inputs\0\u{1}outputs\0\u{1}memory\0\u{1}steps\0\u{1}segments\0\u{1}layers\0\u{1}kernels\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}producer\0\u{3}producer_version\0\u{3}model_sha256\0\u{3}model_name\0\u{1}hardware\0\u{1}inputs\0\u{1}outputs\0\u{1}memory\0\u{1}steps\0\u{1}segments\0\u{1}layers\0\u{1}kernels\0\u{1}fills\0\u{3}input_record_size\0\u{3}output_record_size\0")
 
   fileprivate class _StorageClass {
     var _producer: String = String()
@@ -1080,6 +1158,9 @@ nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf
     var _segments: [Vtac_Bundle_Segment] = []
     var _layers: [Vtac_Bundle_Layer] = []
     var _kernels: [Vtac_Bundle_CpuKernel] = []
+    var _fills: [Vtac_Bundle_Fill] = []
+    var _inputRecordSize: UInt64 = 0
+    var _outputRecordSize: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1102,6 +1183,9 @@ nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf
       _segments = source._segments
       _layers = source._layers
       _kernels = source._kernels
+      _fills = source._fills
+      _inputRecordSize = source._inputRecordSize
+      _outputRecordSize = source._outputRecordSize
     }
   }
 
@@ -1132,6 +1216,9 @@ nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf
         case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._segments) }()
         case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._layers) }()
         case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._kernels) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._fills) }()
+        case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._inputRecordSize) }()
+        case 15: try { try decoder.decodeSingularUInt64Field(value: &_storage._outputRecordSize) }()
         default: break
         }
       }
@@ -1180,6 +1267,15 @@ nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf
       if !_storage._kernels.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._kernels, fieldNumber: 12)
       }
+      if !_storage._fills.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._fills, fieldNumber: 13)
+      }
+      if _storage._inputRecordSize != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._inputRecordSize, fieldNumber: 14)
+      }
+      if _storage._outputRecordSize != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._outputRecordSize, fieldNumber: 15)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1201,10 +1297,58 @@ nonisolated extension Vtac_Bundle_Manifest: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._segments != rhs_storage._segments {return false}
         if _storage._layers != rhs_storage._layers {return false}
         if _storage._kernels != rhs_storage._kernels {return false}
+        if _storage._fills != rhs_storage._fills {return false}
+        if _storage._inputRecordSize != rhs_storage._inputRecordSize {return false}
+        if _storage._outputRecordSize != rhs_storage._outputRecordSize {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Vtac_Bundle_Fill: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Fill"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}offset\0\u{1}size\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.region) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.size) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.region != .none {
+      try visitor.visitSingularEnumField(value: self.region, fieldNumber: 1)
+    }
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 2)
+    }
+    if self.size != 0 {
+      try visitor.visitSingularUInt64Field(value: self.size, fieldNumber: 3)
+    }
+    if self.value != 0 {
+      try visitor.visitSingularUInt32Field(value: self.value, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Vtac_Bundle_Fill, rhs: Vtac_Bundle_Fill) -> Bool {
+    if lhs.region != rhs.region {return false}
+    if lhs.offset != rhs.offset {return false}
+    if lhs.size != rhs.size {return false}
+    if lhs.value != rhs.value {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1314,71 +1458,123 @@ nonisolated extension Vtac_Bundle_IOTensor: SwiftProtobuf.Message, SwiftProtobuf
   public static let protoMessageName: String = _protobuf_package + ".IOTensor"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}shape\0\u{1}type\0\u{1}scale\0\u{3}zero_point\0\u{3}quantized_dimension\0\u{3}record_offset\0\u{1}size\0\u{1}storage\0")
 
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _shape: [Int32] = []
+    var _type: Vtac_Bundle_DataType = .int8
+    var _scale: [Float] = []
+    var _zeroPoint: [Int64] = []
+    var _quantizedDimension: Int32 = 0
+    var _recordOffset: UInt64 = 0
+    var _size: UInt64 = 0
+    var _storage: Vtac_Bundle_TensorRef? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _shape = source._shape
+      _type = source._type
+      _scale = source._scale
+      _zeroPoint = source._zeroPoint
+      _quantizedDimension = source._quantizedDimension
+      _recordOffset = source._recordOffset
+      _size = source._size
+      _storage = source._storage
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeRepeatedInt32Field(value: &self.shape) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self.type) }()
-      case 4: try { try decoder.decodeRepeatedFloatField(value: &self.scale) }()
-      case 5: try { try decoder.decodeRepeatedInt64Field(value: &self.zeroPoint) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.quantizedDimension) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.recordOffset) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.size) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._storage) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeRepeatedInt32Field(value: &_storage._shape) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._type) }()
+        case 4: try { try decoder.decodeRepeatedFloatField(value: &_storage._scale) }()
+        case 5: try { try decoder.decodeRepeatedInt64Field(value: &_storage._zeroPoint) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._quantizedDimension) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._recordOffset) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._size) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._storage) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if !_storage._shape.isEmpty {
+        try visitor.visitPackedInt32Field(value: _storage._shape, fieldNumber: 2)
+      }
+      if _storage._type != .int8 {
+        try visitor.visitSingularEnumField(value: _storage._type, fieldNumber: 3)
+      }
+      if !_storage._scale.isEmpty {
+        try visitor.visitPackedFloatField(value: _storage._scale, fieldNumber: 4)
+      }
+      if !_storage._zeroPoint.isEmpty {
+        try visitor.visitPackedInt64Field(value: _storage._zeroPoint, fieldNumber: 5)
+      }
+      if _storage._quantizedDimension != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._quantizedDimension, fieldNumber: 6)
+      }
+      if _storage._recordOffset != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._recordOffset, fieldNumber: 7)
+      }
+      if _storage._size != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._size, fieldNumber: 8)
+      }
+      try { if let v = _storage._storage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
     }
-    if !self.shape.isEmpty {
-      try visitor.visitPackedInt32Field(value: self.shape, fieldNumber: 2)
-    }
-    if self.type != .int8 {
-      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 3)
-    }
-    if !self.scale.isEmpty {
-      try visitor.visitPackedFloatField(value: self.scale, fieldNumber: 4)
-    }
-    if !self.zeroPoint.isEmpty {
-      try visitor.visitPackedInt64Field(value: self.zeroPoint, fieldNumber: 5)
-    }
-    if self.quantizedDimension != 0 {
-      try visitor.visitSingularInt32Field(value: self.quantizedDimension, fieldNumber: 6)
-    }
-    if self.recordOffset != 0 {
-      try visitor.visitSingularUInt64Field(value: self.recordOffset, fieldNumber: 7)
-    }
-    if self.size != 0 {
-      try visitor.visitSingularUInt64Field(value: self.size, fieldNumber: 8)
-    }
-    try { if let v = self._storage {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Vtac_Bundle_IOTensor, rhs: Vtac_Bundle_IOTensor) -> Bool {
-    if lhs.name != rhs.name {return false}
-    if lhs.shape != rhs.shape {return false}
-    if lhs.type != rhs.type {return false}
-    if lhs.scale != rhs.scale {return false}
-    if lhs.zeroPoint != rhs.zeroPoint {return false}
-    if lhs.quantizedDimension != rhs.quantizedDimension {return false}
-    if lhs.recordOffset != rhs.recordOffset {return false}
-    if lhs.size != rhs.size {return false}
-    if lhs._storage != rhs._storage {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._shape != rhs_storage._shape {return false}
+        if _storage._type != rhs_storage._type {return false}
+        if _storage._scale != rhs_storage._scale {return false}
+        if _storage._zeroPoint != rhs_storage._zeroPoint {return false}
+        if _storage._quantizedDimension != rhs_storage._quantizedDimension {return false}
+        if _storage._recordOffset != rhs_storage._recordOffset {return false}
+        if _storage._size != rhs_storage._size {return false}
+        if _storage._storage != rhs_storage._storage {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1441,7 +1637,7 @@ nonisolated extension Vtac_Bundle_MemoryPlan: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Vtac_Bundle_TensorRef: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TensorRef"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}offset\0\u{1}shape\0\u{1}type\0\u{1}layout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}offset\0\u{1}shape\0\u{1}type\0\u{1}layout\0\u{3}halo_top\0\u{3}halo_bottom\0\u{3}halo_left\0\u{3}halo_right\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1454,6 +1650,10 @@ nonisolated extension Vtac_Bundle_TensorRef: SwiftProtobuf.Message, SwiftProtobu
       case 3: try { try decoder.decodeRepeatedInt32Field(value: &self.shape) }()
       case 4: try { try decoder.decodeSingularEnumField(value: &self.type) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.layout) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.haloTop) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.haloBottom) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.haloLeft) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.haloRight) }()
       default: break
       }
     }
@@ -1475,6 +1675,18 @@ nonisolated extension Vtac_Bundle_TensorRef: SwiftProtobuf.Message, SwiftProtobu
     if self.layout != .nhwc {
       try visitor.visitSingularEnumField(value: self.layout, fieldNumber: 5)
     }
+    if self.haloTop != 0 {
+      try visitor.visitSingularUInt32Field(value: self.haloTop, fieldNumber: 6)
+    }
+    if self.haloBottom != 0 {
+      try visitor.visitSingularUInt32Field(value: self.haloBottom, fieldNumber: 7)
+    }
+    if self.haloLeft != 0 {
+      try visitor.visitSingularUInt32Field(value: self.haloLeft, fieldNumber: 8)
+    }
+    if self.haloRight != 0 {
+      try visitor.visitSingularUInt32Field(value: self.haloRight, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1484,6 +1696,10 @@ nonisolated extension Vtac_Bundle_TensorRef: SwiftProtobuf.Message, SwiftProtobu
     if lhs.shape != rhs.shape {return false}
     if lhs.type != rhs.type {return false}
     if lhs.layout != rhs.layout {return false}
+    if lhs.haloTop != rhs.haloTop {return false}
+    if lhs.haloBottom != rhs.haloBottom {return false}
+    if lhs.haloLeft != rhs.haloLeft {return false}
+    if lhs.haloRight != rhs.haloRight {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1637,41 +1853,81 @@ nonisolated extension Vtac_Bundle_Copy: SwiftProtobuf.Message, SwiftProtobuf._Me
   public static let protoMessageName: String = _protobuf_package + ".Copy"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}from\0\u{1}to\0\u{1}name\0")
 
+  fileprivate class _StorageClass {
+    var _from: Vtac_Bundle_TensorRef? = nil
+    var _to: Vtac_Bundle_TensorRef? = nil
+    var _name: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _from = source._from
+      _to = source._to
+      _name = source._name
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._from) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._to) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._from) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._to) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._from {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._to {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._from {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._to {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Vtac_Bundle_Copy, rhs: Vtac_Bundle_Copy) -> Bool {
-    if lhs._from != rhs._from {return false}
-    if lhs._to != rhs._to {return false}
-    if lhs.name != rhs.name {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._from != rhs_storage._from {return false}
+        if _storage._to != rhs_storage._to {return false}
+        if _storage._name != rhs_storage._name {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

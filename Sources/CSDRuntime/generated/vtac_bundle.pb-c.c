@@ -52,6 +52,51 @@ void   vtac__bundle__manifest__free_unpacked
   assert(message->base.descriptor == &vtac__bundle__manifest__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   vtac__bundle__fill__init
+                     (Vtac__Bundle__Fill         *message)
+{
+  static const Vtac__Bundle__Fill init_value = VTAC__BUNDLE__FILL__INIT;
+  *message = init_value;
+}
+size_t vtac__bundle__fill__get_packed_size
+                     (const Vtac__Bundle__Fill *message)
+{
+  assert(message->base.descriptor == &vtac__bundle__fill__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t vtac__bundle__fill__pack
+                     (const Vtac__Bundle__Fill *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &vtac__bundle__fill__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t vtac__bundle__fill__pack_to_buffer
+                     (const Vtac__Bundle__Fill *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &vtac__bundle__fill__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Vtac__Bundle__Fill *
+       vtac__bundle__fill__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Vtac__Bundle__Fill *)
+     protobuf_c_message_unpack (&vtac__bundle__fill__descriptor,
+                                allocator, len, data);
+}
+void   vtac__bundle__fill__free_unpacked
+                     (Vtac__Bundle__Fill *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &vtac__bundle__fill__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   vtac__bundle__hardware__init
                      (Vtac__Bundle__Hardware         *message)
 {
@@ -952,7 +997,7 @@ void   vtac__bundle__pool_params__free_unpacked
   assert(message->base.descriptor == &vtac__bundle__pool_params__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor vtac__bundle__manifest__field_descriptors[12] =
+static const ProtobufCFieldDescriptor vtac__bundle__manifest__field_descriptors[15] =
 {
   {
     "producer",
@@ -1098,15 +1143,54 @@ static const ProtobufCFieldDescriptor vtac__bundle__manifest__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "fills",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Vtac__Bundle__Manifest, n_fills),
+    offsetof(Vtac__Bundle__Manifest, fills),
+    &vtac__bundle__fill__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input_record_size",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Manifest, input_record_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_record_size",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Manifest, output_record_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__manifest__field_indices_by_name[] = {
+  12,   /* field[12] = fills */
   4,   /* field[4] = hardware */
+  13,   /* field[13] = input_record_size */
   5,   /* field[5] = inputs */
   11,   /* field[11] = kernels */
   10,   /* field[10] = layers */
   7,   /* field[7] = memory */
   3,   /* field[3] = model_name */
   2,   /* field[2] = model_sha256 */
+  14,   /* field[14] = output_record_size */
   6,   /* field[6] = outputs */
   0,   /* field[0] = producer */
   1,   /* field[1] = producer_version */
@@ -1116,7 +1200,7 @@ static const unsigned vtac__bundle__manifest__field_indices_by_name[] = {
 static const ProtobufCIntRange vtac__bundle__manifest__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__manifest__descriptor =
 {
@@ -1126,11 +1210,88 @@ const ProtobufCMessageDescriptor vtac__bundle__manifest__descriptor =
   "Vtac__Bundle__Manifest",
   "vtac.bundle",
   sizeof(Vtac__Bundle__Manifest),
-  12,
+  15,
   vtac__bundle__manifest__field_descriptors,
   vtac__bundle__manifest__field_indices_by_name,
   1,  vtac__bundle__manifest__number_ranges,
   (ProtobufCMessageInit) vtac__bundle__manifest__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor vtac__bundle__fill__field_descriptors[4] =
+{
+  {
+    "region",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Fill, region),
+    &vtac__bundle__region__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Fill, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Fill, size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Fill, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned vtac__bundle__fill__field_indices_by_name[] = {
+  1,   /* field[1] = offset */
+  0,   /* field[0] = region */
+  2,   /* field[2] = size */
+  3,   /* field[3] = value */
+};
+static const ProtobufCIntRange vtac__bundle__fill__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor vtac__bundle__fill__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "vtac.bundle.Fill",
+  "Fill",
+  "Vtac__Bundle__Fill",
+  "vtac.bundle",
+  sizeof(Vtac__Bundle__Fill),
+  4,
+  vtac__bundle__fill__field_descriptors,
+  vtac__bundle__fill__field_indices_by_name,
+  1,  vtac__bundle__fill__number_ranges,
+  (ProtobufCMessageInit) vtac__bundle__fill__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor vtac__bundle__hardware__field_descriptors[15] =
@@ -1598,7 +1759,7 @@ const ProtobufCMessageDescriptor vtac__bundle__memory_plan__descriptor =
   (ProtobufCMessageInit) vtac__bundle__memory_plan__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor vtac__bundle__tensor_ref__field_descriptors[5] =
+static const ProtobufCFieldDescriptor vtac__bundle__tensor_ref__field_descriptors[9] =
 {
   {
     "region",
@@ -1660,8 +1821,60 @@ static const ProtobufCFieldDescriptor vtac__bundle__tensor_ref__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "halo_top",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__TensorRef, halo_top),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "halo_bottom",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__TensorRef, halo_bottom),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "halo_left",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__TensorRef, halo_left),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "halo_right",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__TensorRef, halo_right),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__tensor_ref__field_indices_by_name[] = {
+  6,   /* field[6] = halo_bottom */
+  7,   /* field[7] = halo_left */
+  8,   /* field[8] = halo_right */
+  5,   /* field[5] = halo_top */
   4,   /* field[4] = layout */
   1,   /* field[1] = offset */
   0,   /* field[0] = region */
@@ -1671,7 +1884,7 @@ static const unsigned vtac__bundle__tensor_ref__field_indices_by_name[] = {
 static const ProtobufCIntRange vtac__bundle__tensor_ref__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__tensor_ref__descriptor =
 {
@@ -1681,7 +1894,7 @@ const ProtobufCMessageDescriptor vtac__bundle__tensor_ref__descriptor =
   "Vtac__Bundle__TensorRef",
   "vtac.bundle",
   sizeof(Vtac__Bundle__TensorRef),
-  5,
+  9,
   vtac__bundle__tensor_ref__field_descriptors,
   vtac__bundle__tensor_ref__field_indices_by_name,
   1,  vtac__bundle__tensor_ref__number_ranges,

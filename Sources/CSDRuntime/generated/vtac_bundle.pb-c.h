@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Vtac__Bundle__Manifest Vtac__Bundle__Manifest;
+typedef struct Vtac__Bundle__Fill Vtac__Bundle__Fill;
 typedef struct Vtac__Bundle__Hardware Vtac__Bundle__Hardware;
 typedef struct Vtac__Bundle__IOTensor Vtac__Bundle__IOTensor;
 typedef struct Vtac__Bundle__MemoryPlan Vtac__Bundle__MemoryPlan;
@@ -154,10 +155,37 @@ struct  Vtac__Bundle__Manifest
    */
   size_t n_kernels;
   Vtac__Bundle__CpuKernel **kernels;
+  /*
+   * Byte ranges the runtime fills once, when it loads the bundle (e.g. the halos of packed
+   * activations, which hold the tensor's zero point so that padded convolution taps read it).
+   */
+  size_t n_fills;
+  Vtac__Bundle__Fill **fills;
+  /*
+   * Bytes of one input record and one output record (the sums of the I/O tensors' sizes).
+   */
+  uint64_t input_record_size;
+  uint64_t output_record_size;
 };
 #define VTAC__BUNDLE__MANIFEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__manifest__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0 }
+
+
+struct  Vtac__Bundle__Fill
+{
+  ProtobufCMessage base;
+  Vtac__Bundle__Region region;
+  uint64_t offset;
+  uint64_t size;
+  /*
+   * The byte value (0-255) written to every byte of the range.
+   */
+  uint32_t value;
+};
+#define VTAC__BUNDLE__FILL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__fill__descriptor) \
+    , VTAC__BUNDLE__REGION__REGION_NONE, 0, 0, 0 }
 
 
 /*
@@ -241,6 +269,11 @@ struct  Vtac__Bundle__MemoryPlan
 
 /*
  * A tensor in one of the regions.
+ * NHWC: C-order bytes at `offset`. VTA_PACKED, for an NHWC shape [N, H, W, C] with the core's
+ * BATCH and BLOCK (= BLOCK_OUT = BLOCK_IN): int8 elements at `offset` laid out as
+ * [N/BATCH][ceil(C/BLOCK)][H + halo_top + halo_bottom][W + halo_left + halo_right][BATCH][BLOCK];
+ * channels past C and the halo belong to the tensor but are not part of its value (the halo
+ * holds whatever the fills put there). A copy writes or reads only the value.
  */
 struct  Vtac__Bundle__TensorRef
 {
@@ -251,10 +284,17 @@ struct  Vtac__Bundle__TensorRef
   int32_t *shape;
   Vtac__Bundle__DataType type;
   Vtac__Bundle__Layout layout;
+  /*
+   * VTA_PACKED only: rows and columns around the value.
+   */
+  uint32_t halo_top;
+  uint32_t halo_bottom;
+  uint32_t halo_left;
+  uint32_t halo_right;
 };
 #define VTAC__BUNDLE__TENSOR_REF__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__tensor_ref__descriptor) \
-    , VTAC__BUNDLE__REGION__REGION_NONE, 0, 0,NULL, VTAC__BUNDLE__DATA_TYPE__DATA_TYPE_INT8, VTAC__BUNDLE__LAYOUT__LAYOUT_NHWC }
+    , VTAC__BUNDLE__REGION__REGION_NONE, 0, 0,NULL, VTAC__BUNDLE__DATA_TYPE__DATA_TYPE_INT8, VTAC__BUNDLE__LAYOUT__LAYOUT_NHWC, 0, 0, 0, 0 }
 
 
 typedef enum {
@@ -595,6 +635,25 @@ Vtac__Bundle__Manifest *
                       const uint8_t       *data);
 void   vtac__bundle__manifest__free_unpacked
                      (Vtac__Bundle__Manifest *message,
+                      ProtobufCAllocator *allocator);
+/* Vtac__Bundle__Fill methods */
+void   vtac__bundle__fill__init
+                     (Vtac__Bundle__Fill         *message);
+size_t vtac__bundle__fill__get_packed_size
+                     (const Vtac__Bundle__Fill   *message);
+size_t vtac__bundle__fill__pack
+                     (const Vtac__Bundle__Fill   *message,
+                      uint8_t             *out);
+size_t vtac__bundle__fill__pack_to_buffer
+                     (const Vtac__Bundle__Fill   *message,
+                      ProtobufCBuffer     *buffer);
+Vtac__Bundle__Fill *
+       vtac__bundle__fill__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   vtac__bundle__fill__free_unpacked
+                     (Vtac__Bundle__Fill *message,
                       ProtobufCAllocator *allocator);
 /* Vtac__Bundle__Hardware methods */
 void   vtac__bundle__hardware__init
@@ -981,6 +1040,9 @@ void   vtac__bundle__pool_params__free_unpacked
 typedef void (*Vtac__Bundle__Manifest_Closure)
                  (const Vtac__Bundle__Manifest *message,
                   void *closure_data);
+typedef void (*Vtac__Bundle__Fill_Closure)
+                 (const Vtac__Bundle__Fill *message,
+                  void *closure_data);
 typedef void (*Vtac__Bundle__Hardware_Closure)
                  (const Vtac__Bundle__Hardware *message,
                   void *closure_data);
@@ -1053,6 +1115,7 @@ extern const ProtobufCEnumDescriptor    vtac__bundle__region__descriptor;
 extern const ProtobufCEnumDescriptor    vtac__bundle__layout__descriptor;
 extern const ProtobufCEnumDescriptor    vtac__bundle__device__descriptor;
 extern const ProtobufCMessageDescriptor vtac__bundle__manifest__descriptor;
+extern const ProtobufCMessageDescriptor vtac__bundle__fill__descriptor;
 extern const ProtobufCMessageDescriptor vtac__bundle__hardware__descriptor;
 extern const ProtobufCMessageDescriptor vtac__bundle__iotensor__descriptor;
 extern const ProtobufCMessageDescriptor vtac__bundle__memory_plan__descriptor;
