@@ -56,7 +56,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "GraphIR", "TestSupport"]),
         .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
-        .testTarget(name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR"]),
+        .testTarget(
+            name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR", "VTATarget", "TFLite", "TestSupport"]),
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),

@@ -6,6 +6,11 @@ public struct Segment: Sendable, Equatable {
     public var index: Int
     /// The VTA operators of the segment, in execution order (ids in the placed graph).
     public var nodes: [NodeID]
+
+    public init(index: Int, nodes: [NodeID]) {
+        self.index = index
+        self.nodes = nodes
+    }
 }
 
 /// The graph after placement: every node annotated with its device, `device_copy` nodes on every

@@ -39,15 +39,37 @@ struct PlacementReport: Encodable {
     var deviceCopies: [CopyEntry]
     var segments: [SegmentEntry]
     var deviceRuns: Int
+    var memory: MemoryEntry
+
+    struct MemoryEntry: Encodable {
+        var constants: Int
+        var activations: Int
+        var activationsWithoutReuse: Int
+        var host: Int
+        var hostWithoutReuse: Int
+
+        enum CodingKeys: String, CodingKey {
+            case constants, activations
+            case activationsWithoutReuse = "activations_without_reuse"
+            case host
+            case hostWithoutReuse = "host_without_reuse"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case target, profile, operators
         case deviceCopies = "device_copies"
         case segments
         case deviceRuns = "device_runs"
+        case memory
     }
 
     init(plan: PlacementPlan, target: Target) {
+        let memoryPlan = MemoryPlanner.plan(plan.placed, target: target)
+        memory = MemoryEntry(
+            constants: memoryPlan.constantsSize, activations: memoryPlan.activationsSize,
+            activationsWithoutReuse: memoryPlan.activationsWithoutReuse, host: memoryPlan.hostSize,
+            hostWithoutReuse: memoryPlan.hostWithoutReuse)
         self.target = target.name
         profile = target.profile.rawValue
         operators = plan.operators.map { op in
@@ -95,6 +117,10 @@ struct PlacementReport: Encodable {
                 "  segment \(segment.index): operators "
                     + segment.operators.map(String.init).joined(separator: ", "))
         }
+        out.append(
+            "memory        constants \(grouped(memory.constants)) B; device activations \(grouped(memory.activations)) B "
+                + "(\(grouped(memory.activationsWithoutReuse)) B without reuse); host \(grouped(memory.host)) B "
+                + "(\(grouped(memory.hostWithoutReuse)) B without reuse)")
         return out.joined(separator: "\n") + "\n"
     }
 }
