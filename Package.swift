@@ -22,6 +22,9 @@ let package = Package(
             exclude: ["schema"]
         ),
         .target(name: "TFLite", dependencies: ["CTFLiteReader"]),
+        // TFLite's integer arithmetic and parameter preparation, shared by every stage that
+        // must reproduce the reference kernels (no dependencies).
+        .target(name: "TFLiteArithmetic"),
         // Stage 2: the graph IR built from a TFLite model, and its passes.
         .target(name: "GraphIR", dependencies: ["TFLite"]),
         // Stage 3: the VTA hardware target: configuration, ISA, verifier, cost model.
@@ -38,6 +41,8 @@ let package = Package(
         ),
         // The reference VTA functional simulator behind the VTA driver API (C).
         .target(name: "CVTASim", path: "Sources/CVTASim"),
+        // The CPU kernels of the on-storage runtime, bit-exact with TFLite's reference kernels (C).
+        .target(name: "CSDKernels"),
         // The on-storage runtime's eBPF interpreter and ELF loader, with Alkali's loading rules (C).
         .target(name: "CEBPF"),
         // Tensors on disk (.npy), used by the CLI and the tests.
@@ -62,6 +67,8 @@ let package = Package(
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
+        .testTarget(
+            name: "CSDKernelsTests", dependencies: ["CSDKernels", "TFLiteArithmetic", "NPY", "TFLite", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

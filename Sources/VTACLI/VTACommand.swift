@@ -14,6 +14,7 @@ public struct VTACommand: ParsableCommand {
         version: VTACVersion.string,
         subcommands: [
             InspectCommand.self, DisasmCommand.self, AsmCommand.self, SimCommand.self, TargetsCommand.self,
+            SupportedOperatorsCommand.self,
         ]
     )
 

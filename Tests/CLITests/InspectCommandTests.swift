@@ -106,3 +106,41 @@ import Testing
         #expect(help.stdout.contains("inspect"))
     }
 }
+
+/// `vtac inspect --placement` and the supported-operators table.
+@Suite struct PlacementCommandTests {
+    @Test func resnetPlacementJSON() throws {
+        let path = Fixtures.sharedModels.appendingPathComponent("resnet8_cifar10/model.tflite").path
+        let run = try VTACRunner.run(["inspect", path, "--placement", "--json", "--target", "alkali"])
+        try #require(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let operators = try #require(json["operators"] as? [[String: Any]])
+        #expect(operators.filter { $0["device"] as? String == "VTA" }.count == 15)
+        let softmax = try #require(operators.last)
+        #expect(softmax["kind"] as? String == "SOFTMAX")
+        #expect((softmax["failed"] as? [[String: Any]])?.first?["rule"] as? String == "op.accelerated")
+        #expect(json["device_runs"] as? Int == 1)
+        #expect((json["device_copies"] as? [Any])?.count == 2)
+        let memory = try #require(json["memory"] as? [String: Any])
+        #expect((memory["activations"] as? Int ?? 0) > 0)
+        #expect((memory["activations"] as? Int ?? 0) <= (memory["activations_without_reuse"] as? Int ?? 0) + 256)
+    }
+
+    @Test func textNamesFailedRules() throws {
+        let path = Fixtures.path("Tests/Fixtures/crafted/options_zoo.tflite")
+        let run = try VTACRunner.run(["inspect", path, "--placement"])
+        try #require(run.status == 0, "\(run.stderr)")
+        // SUB has no lowering; MUL neither: both on the CPU with the reason.
+        #expect(run.stdout.contains("SUB"))
+        #expect(run.stdout.contains("op.accelerated: VTA has no lowering for this operator kind"))
+        #expect(run.stdout.contains("device runs"))
+    }
+
+    /// The committed table is what the rules generate.
+    @Test func supportedOperatorsTableIsCurrent() throws {
+        let run = try VTACRunner.run(["supported-operators"])
+        #expect(run.status == 0)
+        let committed = try String(contentsOfFile: Fixtures.path("SUPPORTED_OPERATORS.md"), encoding: .utf8)
+        #expect(run.stdout == committed, "regenerate with: vtac supported-operators > SUPPORTED_OPERATORS.md")
+    }
+}
