@@ -22,7 +22,8 @@ struct SupportedOperatorsCommand: ParsableCommand {
         let kinds = PlacementRules.acceleratedKinds.union(["RESHAPE"]).sorted()
         for kind in kinds {
             let rules = PlacementRules.all.filter { $0.kinds.contains(kind) }.map { "`\($0.id)`" }
-            let where_ = PlacementRules.operatorClass(of: kind) == .layoutNeutral ? "follows its neighbours" : "yes"
+            let where_ =
+                PlacementRules.operatorClass(of: kind) == .layoutNeutral ? "follows its neighbours" : "yes"
             out += "| \(kind) | \(where_) | \(rules.joined(separator: ", ")) |\n"
         }
         out += "| any other | no (CPU) | `\(Placement.cpuOnly.id)` |\n\n"

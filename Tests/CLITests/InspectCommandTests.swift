@@ -113,7 +113,8 @@ import Testing
         let path = Fixtures.sharedModels.appendingPathComponent("resnet8_cifar10/model.tflite").path
         let run = try VTACRunner.run(["inspect", path, "--placement", "--json", "--target", "alkali"])
         try #require(run.status == 0, "\(run.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let operators = try #require(json["operators"] as? [[String: Any]])
         #expect(operators.filter { $0["device"] as? String == "VTA" }.count == 15)
         let softmax = try #require(operators.last)
@@ -123,7 +124,8 @@ import Testing
         #expect((json["device_copies"] as? [Any])?.count == 2)
         let memory = try #require(json["memory"] as? [String: Any])
         #expect((memory["activations"] as? Int ?? 0) > 0)
-        #expect((memory["activations"] as? Int ?? 0) <= (memory["activations_without_reuse"] as? Int ?? 0) + 256)
+        #expect(
+            (memory["activations"] as? Int ?? 0) <= (memory["activations_without_reuse"] as? Int ?? 0) + 256)
     }
 
     @Test func textNamesFailedRules() throws {
