@@ -62,13 +62,15 @@ let package = Package(
         .testTarget(name: "TFLiteTests", dependencies: ["TFLite", "GraphIR", "TestSupport"]),
         .testTarget(name: "NPYTests", dependencies: ["NPY", "TestSupport"]),
         .testTarget(
-            name: "PartitioningTests", dependencies: ["Partitioning", "GraphIR", "VTATarget", "TFLite", "TestSupport"]),
+            name: "PartitioningTests",
+            dependencies: ["Partitioning", "GraphIR", "VTATarget", "TFLite", "TestSupport"]),
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
         .testTarget(
-            name: "CSDKernelsTests", dependencies: ["CSDKernels", "TFLiteArithmetic", "NPY", "TFLite", "TestSupport"]),
+            name: "CSDKernelsTests",
+            dependencies: ["CSDKernels", "TFLiteArithmetic", "NPY", "TFLite", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
