@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
+        .testTarget(name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
         .testTarget(
             name: "CSDKernelsTests",

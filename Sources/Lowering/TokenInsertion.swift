@@ -1,0 +1,160 @@
+import VTATarget
+
+/// Inserts the dependency tokens that make a sequentially written stream correct on VTA's
+/// three concurrent modules, and the FINISH epilogue.
+///
+/// The lowering writes instructions in an order that is correct when executed one by one, and
+/// says what each reads and writes. For every instruction, the latest earlier instruction on
+/// each other module whose accesses conflict with it must finish first: that is a token from
+/// producer to consumer on the queue between their modules (load↔store, which have no queue,
+/// go through a compute no-op). Tokens on one queue are matched first-in first-out, so per
+/// queue the pass keeps only edges whose producers increase with their consumers — an edge
+/// whose producer is already covered by an earlier pop is implied by in-order execution and
+/// dropped. Every edge points forward in program order, so the result cannot deadlock.
+///
+/// Overlap comes for free: a LOAD into a buffer the compute module is not reading waits for
+/// nothing, which is what double buffering needs.
+public enum TokenInsertion {
+    public struct Result: Sendable {
+        public var instructions: [Instruction]
+        /// For each input instruction, its index in the output (no-ops shift them).
+        public var newIndex: [Int]
+    }
+
+    public static func apply(_ input: [Instruction], accesses: [[MemoryAccess]]) -> Result {
+        precondition(input.count == accesses.count, "one access list per instruction")
+        // 1. Load↔store dependencies need a compute instruction between them: insert no-ops.
+        var stream: [Instruction] = []
+        var access: [[MemoryAccess]] = []
+        var newIndex: [Int] = []
+        var history = AccessHistory()
+        for (i, instruction) in input.enumerated() {
+            let module = instruction.module
+            let needs = history.latestConflicts(of: accesses[i], excluding: module)
+            if module != .compute, let p = needs[module == .load ? .store : .load],
+                !hasCompute(stream, after: p)
+            {
+                stream.append(computeNoOp)
+                access.append([])
+                history.record([], index: stream.count - 1, module: .compute)
+            }
+            newIndex.append(stream.count)
+            stream.append(instruction.withDeps([]))
+            access.append(accesses[i])
+            history.record(accesses[i], index: stream.count - 1, module: module)
+        }
+        // 2. Epilogue: a compute no-op ordered after the last load and the last store, then FINISH.
+        stream.append(computeNoOp)
+        access.append([])
+        stream.append(.finish(FinishInstruction()))
+        access.append([])
+
+        // 3. Edges, consumer by consumer, coalesced per queue.
+        var lastCovered: [TokenQueue: Int] = [:]
+        var replay = AccessHistory()
+        var lastOf: [ExecutionModule: Int] = [:]
+        for c in stream.indices {
+            let module = stream[c].module
+            var needs = replay.latestConflicts(of: access[c], excluding: module)
+            if c == stream.count - 2 {  // the epilogue no-op waits for every load and store
+                needs[.load] = lastOf[.load]
+                needs[.store] = lastOf[.store]
+            }
+            for (producerModule, p) in needs.sorted(by: { $0.value < $1.value }) {
+                // Load↔store: route through the latest compute instruction between them.
+                if producerModule != .compute && module != .compute {
+                    guard let mid = (p + 1..<c).last(where: { stream[$0].module == .compute }) else {
+                        continue
+                    }
+                    addEdge(&stream, &lastCovered, from: p, to: mid)
+                    addEdge(&stream, &lastCovered, from: mid, to: c)
+                } else {
+                    addEdge(&stream, &lastCovered, from: p, to: c)
+                }
+            }
+            replay.record(access[c], index: c, module: module)
+            lastOf[module] = c
+        }
+        return Result(instructions: stream, newIndex: newIndex)
+    }
+
+    /// A compute-module instruction that does nothing but carry tokens: LOAD UOP of 0 elements.
+    static let computeNoOp = Instruction.load(
+        MemoryInstruction(memoryType: .uop, sramBase: 0, dramBase: 0, ySize: 1, xSize: 0, xStride: 0))
+
+    private static func hasCompute(_ stream: [Instruction], after p: Int) -> Bool {
+        stream[(p + 1)...].contains { $0.module == .compute }
+    }
+
+    /// Sets push on the producer and pop on the consumer, unless an earlier pop on the same
+    /// queue already came from this producer or a later one.
+    private static func addEdge(
+        _ stream: inout [Instruction], _ lastCovered: inout [TokenQueue: Int], from p: Int, to c: Int
+    ) {
+        let from = stream[p].module
+        let to = stream[c].module
+        let (push, pop): (DependencyFlags, DependencyFlags)
+        switch (from, to) {
+        case (.load, .compute): (push, pop) = (.pushNext, .popPrev)
+        case (.compute, .load): (push, pop) = (.pushPrev, .popNext)
+        case (.compute, .store): (push, pop) = (.pushNext, .popPrev)
+        case (.store, .compute): (push, pop) = (.pushPrev, .popNext)
+        default: return
+        }
+        let queue = from.queue(for: push)!
+        if let covered = lastCovered[queue], covered >= p { return }
+        stream[p] = stream[p].withDeps(stream[p].deps.union(push))
+        stream[c] = stream[c].withDeps(stream[c].deps.union(pop))
+        lastCovered[queue] = p
+    }
+}
+
+/// Every access so far, per module, for finding the latest conflicting instruction.
+struct AccessHistory {
+    private var entries: [ExecutionModule: [(index: Int, access: MemoryAccess)]] = [:]
+
+    mutating func record(_ accesses: [MemoryAccess], index: Int, module: ExecutionModule) {
+        for a in accesses { entries[module, default: []].append((index, a)) }
+    }
+
+    /// For each other module, the latest instruction whose access conflicts with `accesses`.
+    func latestConflicts(
+        of accesses: [MemoryAccess], excluding module: ExecutionModule
+    ) -> [ExecutionModule: Int] {
+        var result: [ExecutionModule: Int] = [:]
+        for other in ExecutionModule.allCases where other != module {
+            guard let list = entries[other] else { continue }
+            var found: Int? = nil
+            for entry in list.reversed() where accesses.contains(where: { $0.conflicts(with: entry.access) })
+            {
+                found = entry.index
+                break
+            }
+            if let found { result[other] = found }
+        }
+        return result
+    }
+}
+
+extension Instruction {
+    /// The same instruction with other dependency flags.
+    func withDeps(_ deps: DependencyFlags) -> Instruction {
+        switch self {
+        case .load(var m):
+            m.deps = deps
+            return .load(m)
+        case .store(var m):
+            m.deps = deps
+            return .store(m)
+        case .gemm(var g):
+            g.deps = deps
+            return .gemm(g)
+        case .alu(var a):
+            a.deps = deps
+            return .alu(a)
+        case .finish(var f):
+            f.deps = deps
+            return .finish(f)
+        }
+    }
+}
