@@ -102,6 +102,15 @@ public enum PlacementRules {
             return x.quantization == y
         },
         PlacementRule(
+            id: "avgpool.power-of-two", kinds: ["AVERAGE_POOL_2D"],
+            reason: "every window averages the same power of two of taps (no window reaches the padding): "
+                + "other divisions need a multiplier the lowering does not build yet"
+        ) { c in
+            guard case .averagePool2D(let a) = c.node.op else { return false }
+            let n = a.filterH * a.filterW
+            return a.padding == .zero && n & (n - 1) == 0
+        },
+        PlacementRule(
             id: "clamp.same-quantization", kinds: clamps,
             reason: "input and output share scale and zero point, so the activation is a clamp (MIN/MAX)"
         ) { c in
