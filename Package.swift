@@ -32,7 +32,7 @@ let package = Package(
         // Stage 4: placement, device copies, layouts, memory plan, segments.
         .target(name: "Partitioning", dependencies: ["GraphIR", "VTATarget"]),
         // Stage 5: lowering to VTA microcode.
-        .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget"]),
+        .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget", "TFLiteArithmetic"]),
         // Stage 6: the bundle container and the eBPF wrapper.
         .target(
             name: "Bundle",
@@ -40,7 +40,21 @@ let package = Package(
             exclude: ["BUNDLE_FORMAT.md"]
         ),
         // The reference VTA functional simulator behind the VTA driver API (C).
-        .target(name: "CVTASim", path: "Sources/CVTASim"),
+        .target(name: "CVTASim", dependencies: ["CVTAISA"], path: "Sources/CVTASim"),
+        // The VTA instruction set in C, written once: layouts, decoding, the stream verifier.
+        .target(name: "CVTAISA"),
+        // The on-storage runtime (C): bundle loader, relocation, verification, steps, helpers.
+        // Board code: it reaches the accelerator only through the VTA driver API.
+        .target(
+            name: "CSDRuntime", dependencies: ["CVTAISA", "CSDKernels"],
+            exclude: ["host", "Makefile", "HELPERS.md", "README.md"],
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        // The runtime on a host: our eBPF VM and the simulator behind the driver API.
+        .target(
+            name: "CSDHost", dependencies: ["CSDRuntime", "CEBPF", "CVTASim"], path: "Sources/CSDRuntime/host"
+        ),
+        .executableTarget(name: "csd-run", dependencies: ["CSDHost"]),
         // The CPU kernels of the on-storage runtime, bit-exact with TFLite's reference kernels (C).
         .target(name: "CSDKernels"),
         // The on-storage runtime's eBPF interpreter and ELF loader, with Alkali's loading rules (C).
@@ -69,6 +83,14 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
+        .testTarget(name: "VTAVerifyTests", dependencies: ["CVTAISA", "VTATarget"]),
+        .testTarget(
+            name: "CSDRuntimeTests",
+            dependencies: [
+                "CSDRuntime", "CSDHost", "CEBPF", "CVTASim", "CSDKernels", "Bundle", "VTATarget",
+                "TestSupport", "csd-run",
+            ]
+        ),
         .testTarget(
             name: "CSDKernelsTests",
             dependencies: ["CSDKernels", "TFLiteArithmetic", "NPY", "TFLite", "TestSupport"]),

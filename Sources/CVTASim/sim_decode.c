@@ -1,36 +1,14 @@
 /*
- * sim_decode.c — instruction decoding with the configuration's derived layout, and
- * every check that depends only on the instruction word (not on SRAM or DRAM state).
- * Running these checks over the whole stream before executing anything means a
- * malformed stream fails without side effects, whatever its position.
+ * sim_decode.c — every check that depends only on the instruction word (not on SRAM or
+ * DRAM state), on top of CVTAISA's decoder (vta_isa_decode: the derived layouts). Running
+ * these checks over the whole stream before executing anything means a malformed stream
+ * fails without side effects, whatever its position. Like upstream, the simulator ignores
+ * bits outside the fields (the stream verifier, vta_verify.h, rejects them).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "sim_internal.h"
-
-static uint32_t get(const uint64_t w[2], sim_field f) {
-  uint64_t v = f.offset >= 64 ? w[1] >> (f.offset - 64) : w[0] >> f.offset;
-  return (uint32_t)(v & ((1ull << f.width) - 1)); /* fields are at most 32 bits wide */
-}
-
-static const char *const k_mem_type_names[8] = {"UOP", "WGT", "INP", "ACC",
-                                                "OUT", "ACC_8BIT", "type6", "type7"};
-
-const char *sim_insn_name(const sim_insn *insn) {
-  static const char *const load[8] = {"LOAD UOP", "LOAD WGT",      "LOAD INP",   "LOAD ACC",
-                                      "LOAD OUT", "LOAD ACC_8BIT", "LOAD type6", "LOAD type7"};
-  static const char *const alu[8] = {"ALU MIN", "ALU MAX", "ALU ADD", "ALU SHR",
-                                     "ALU MUL", "ALU op5", "ALU op6", "ALU op7"};
-  switch (insn->opcode) {
-    case OP_LOAD: return load[insn->mem_type & 7];
-    case OP_STORE: return "STORE";
-    case OP_GEMM: return "GEMM";
-    case OP_FINISH: return "FINISH";
-    case OP_ALU: return alu[insn->alu_op & 7];
-    default: return "invalid opcode";
-  }
-}
 
 static int fail(const sim_insn *o, char *msg, size_t n, int code, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -50,23 +28,11 @@ static int fail(const sim_insn *o, char *msg, size_t n, int code, const char *fm
   return code;
 }
 
-static int decode_mem(const sim_arch *a, const uint64_t w[2], sim_insn *o, char *msg, size_t n) {
-  const sim_field *f = a->mem;
-  o->mem_type = (uint8_t)get(w, f[FM_MEMTYPE]);
-  o->sram_base = get(w, f[FM_SRAM]);
-  o->dram_base = get(w, f[FM_DRAM]);
-  o->y_size = get(w, f[FM_YSIZE]);
-  o->x_size = get(w, f[FM_XSIZE]);
-  o->x_stride = get(w, f[FM_XSTRIDE]);
-  o->y_pad0 = get(w, f[FM_YPAD0]);
-  o->y_pad1 = get(w, f[FM_YPAD1]);
-  o->x_pad0 = get(w, f[FM_XPAD0]);
-  o->x_pad1 = get(w, f[FM_XPAD1]);
+static int check_mem(const sim_arch *a, sim_insn *o, char *msg, size_t n) {
   int pads = o->y_pad0 || o->y_pad1 || o->x_pad0 || o->x_pad1;
-  const char *tn = k_mem_type_names[o->mem_type & 7];
+  const char *tn = vta_isa_mem_type_name(o->mem_type);
 
   if (o->opcode == OP_STORE) {
-    o->module = MOD_STORE;
     /* The store module has no next module: these bits name queues that do not exist. */
     if (o->pop_next || o->push_next)
       return fail(o, msg, n, VTA_SIM_ERR_DECODE,
@@ -88,16 +54,15 @@ static int decode_mem(const sim_arch *a, const uint64_t w[2], sim_insn *o, char 
     return 0;
   }
 
-  switch (o->mem_type) {
+  switch (o->mem_type) { /* vta_isa_decode assigned the module */
     case VTA_SIM_MEM_INP:
-    case VTA_SIM_MEM_WGT: o->module = MOD_LOAD; break;
+    case VTA_SIM_MEM_WGT:
     case VTA_SIM_MEM_UOP:
-    case VTA_SIM_MEM_ACC: o->module = MOD_COMPUTE; break;
+    case VTA_SIM_MEM_ACC: break;
     case VTA_SIM_MEM_ACC_8BIT:
       if (a->cfg.profile != VTA_SIM_PROFILE_EXTENDED)
         return fail(o, msg, n, VTA_SIM_ERR_DECODE,
                     "memory type ACC_8BIT (5) needs the extended ISA profile");
-      o->module = MOD_COMPUTE;
       break;
     default:
       return fail(o, msg, n, VTA_SIM_ERR_DECODE, "invalid LOAD memory type %s (%u)", tn,
@@ -141,42 +106,7 @@ static int check_uop_range(const sim_arch *a, sim_insn *o, char *msg, size_t n) 
   return 0;
 }
 
-static int decode_gemm(const sim_arch *a, const uint64_t w[2], sim_insn *o, char *msg, size_t n) {
-  const sim_field *f = a->gemm;
-  o->module = MOD_COMPUTE;
-  o->reset = (uint8_t)get(w, f[FG_RESET]);
-  o->uop_bgn = get(w, f[FG_UOP_BGN]);
-  o->uop_end = get(w, f[FG_UOP_END]);
-  o->iter_out = get(w, f[FG_ITER_OUT]);
-  o->iter_in = get(w, f[FG_ITER_IN]);
-  o->dst_fo = get(w, f[FG_DST_FO]);
-  o->dst_fi = get(w, f[FG_DST_FI]);
-  o->src_fo = get(w, f[FG_SRC_FO]);
-  o->src_fi = get(w, f[FG_SRC_FI]);
-  o->wgt_fo = get(w, f[FG_WGT_FO]);
-  o->wgt_fi = get(w, f[FG_WGT_FI]);
-  return check_uop_range(a, o, msg, n);
-}
-
-static int decode_alu(const sim_arch *a, const uint64_t w[2], sim_insn *o, char *msg, size_t n) {
-  const sim_field *f = a->alu;
-  o->module = MOD_COMPUTE;
-  o->reset = (uint8_t)get(w, f[FA_RESET]);
-  o->uop_bgn = get(w, f[FA_UOP_BGN]);
-  o->uop_end = get(w, f[FA_UOP_END]);
-  o->iter_out = get(w, f[FA_ITER_OUT]);
-  o->iter_in = get(w, f[FA_ITER_IN]);
-  o->dst_fo = get(w, f[FA_DST_FO]);
-  o->dst_fi = get(w, f[FA_DST_FI]);
-  o->src_fo = get(w, f[FA_SRC_FO]);
-  o->src_fi = get(w, f[FA_SRC_FI]);
-  o->alu_op = (uint8_t)get(w, f[FA_OPCODE]);
-  o->use_imm = (uint8_t)get(w, f[FA_USE_IMM]);
-  uint32_t raw = get(w, f[FA_IMM]);
-  uint32_t wbits = f[FA_IMM].width;
-  /* Sign-extend the immediate from its field width. */
-  o->imm = (int32_t)(raw ^ (1u << (wbits - 1))) - (int32_t)(1u << (wbits - 1));
-
+static int check_alu(const sim_arch *a, sim_insn *o, char *msg, size_t n) {
   if (o->alu_op > ALU_MUL)
     return fail(o, msg, n, VTA_SIM_ERR_DECODE, "invalid ALU opcode %u", o->alu_op);
   if (o->alu_op == ALU_MUL && a->cfg.profile != VTA_SIM_PROFILE_EXTENDED)
@@ -194,25 +124,16 @@ static int decode_alu(const sim_arch *a, const uint64_t w[2], sim_insn *o, char 
 
 int sim_decode(const sim_arch *a, const uint8_t *b, uint32_t index, sim_insn *o, char *msg,
                size_t n) {
-  uint64_t w[2] = {0, 0};
-  /* Instructions are little-endian 128-bit words, whatever the host. */
-  for (int i = 7; i >= 0; i--) {
-    w[0] = (w[0] << 8) | b[i];
-    w[1] = (w[1] << 8) | b[8 + i];
-  }
-  memset(o, 0, sizeof *o);
-  o->index = index;
-  o->opcode = (uint8_t)get(w, a->mem[F_OPCODE]);
-  o->pop_prev = (uint8_t)get(w, a->mem[F_POP_PREV]);
-  o->pop_next = (uint8_t)get(w, a->mem[F_POP_NEXT]);
-  o->push_prev = (uint8_t)get(w, a->mem[F_PUSH_PREV]);
-  o->push_next = (uint8_t)get(w, a->mem[F_PUSH_NEXT]);
+  uint32_t problems = vta_isa_decode(a, b, index, o);
+  if (problems & VTA_ISA_BAD_OPCODE)
+    return fail(o, msg, n, VTA_SIM_ERR_DECODE, "invalid opcode %u", o->opcode);
+  /* Memory types and ALU opcodes are checked below with the simulator's own rules (a
+   * STORE no-op may carry any memory type); reserved bits are ignored, as upstream. */
   switch (o->opcode) {
     case OP_LOAD:
-    case OP_STORE: return decode_mem(a, w, o, msg, n);
-    case OP_GEMM: return decode_gemm(a, w, o, msg, n);
-    case OP_ALU: return decode_alu(a, w, o, msg, n);
-    case OP_FINISH: o->module = MOD_COMPUTE; return 0;
-    default: return fail(o, msg, n, VTA_SIM_ERR_DECODE, "invalid opcode %u", o->opcode);
+    case OP_STORE: return check_mem(a, o, msg, n);
+    case OP_GEMM: return check_uop_range(a, o, msg, n);
+    case OP_ALU: return check_alu(a, o, msg, n);
+    default: return 0; /* FINISH */
   }
 }

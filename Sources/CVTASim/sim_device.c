@@ -55,7 +55,7 @@ void VTADeviceFree(VTADeviceHandle h) {
 
 void VTASimDeviceGetConfig(VTADeviceHandle h, VTASimConfig *out) {
   sim_device *d = h;
-  if (d && out) *out = d->arch.cfg;
+  if (d && out) sim_config_from_isa(&d->arch.cfg, out);
 }
 
 int VTASimSetOptions(VTADeviceHandle h, const VTASimOptions *o) {

@@ -10,99 +10,56 @@
 
 #include "include/vta_sim.h"
 
-/* ---------------------------------------------------------------- ISA constants */
+/* ---------------------------------------------------------------- ISA (CVTAISA) */
 
-enum { OP_LOAD = 0, OP_STORE = 1, OP_GEMM = 2, OP_FINISH = 3, OP_ALU = 4 };
-enum { ALU_MIN = 0, ALU_MAX = 1, ALU_ADD = 2, ALU_SHR = 3, ALU_MUL = 4 };
+/* The instruction set — configurations, derived layouts, decoding — is CVTAISA's
+ * (vta_isa.h), shared with the on-storage runtime's verifier; these are its names here. */
+#include "vta_isa.h"
 
-/* Fixed field widths of the ISA (hw_spec_const.h); the rest derive from the config. */
 enum {
-  W_OPCODE = 3,
-  W_MEMTYPE = 3,
-  W_SRAM_ADDR = 16,
-  W_DRAM_ADDR = 32,
-  W_SIZE = 16,
-  W_STRIDE = 16,
-  W_PAD = 4,
-  W_LOOP_ITER = 14,
-  W_ALU_OPCODE = 3,
-  W_IMM = 16,
-  INSN_BYTES = 16,
-  UOP_BYTES = 4,
-};
-
-/* Field indices of the layout tables (order = upstream bit-field declaration order). */
-enum {
-  F_OPCODE, F_POP_PREV, F_POP_NEXT, F_PUSH_PREV, F_PUSH_NEXT, F_COMMON_COUNT
+  OP_LOAD = VTA_ISA_OP_LOAD,
+  OP_STORE = VTA_ISA_OP_STORE,
+  OP_GEMM = VTA_ISA_OP_GEMM,
+  OP_FINISH = VTA_ISA_OP_FINISH,
+  OP_ALU = VTA_ISA_OP_ALU
 };
 enum {
-  FM_MEMTYPE = F_COMMON_COUNT, FM_SRAM, FM_DRAM, FM_YSIZE, FM_XSIZE, FM_XSTRIDE,
-  FM_YPAD0, FM_YPAD1, FM_XPAD0, FM_XPAD1, FM_COUNT
+  ALU_MIN = VTA_ISA_ALU_MIN,
+  ALU_MAX = VTA_ISA_ALU_MAX,
+  ALU_ADD = VTA_ISA_ALU_ADD,
+  ALU_SHR = VTA_ISA_ALU_SHR,
+  ALU_MUL = VTA_ISA_ALU_MUL
 };
+enum { INSN_BYTES = VTA_ISA_INSN_BYTES, UOP_BYTES = VTA_ISA_UOP_BYTES };
 enum {
-  FG_RESET = F_COMMON_COUNT, FG_UOP_BGN, FG_UOP_END, FG_ITER_OUT, FG_ITER_IN,
-  FG_DST_FO, FG_DST_FI, FG_SRC_FO, FG_SRC_FI, FG_WGT_FO, FG_WGT_FI, FG_COUNT
+  MOD_LOAD = VTA_ISA_MODULE_LOAD,
+  MOD_COMPUTE = VTA_ISA_MODULE_COMPUTE,
+  MOD_STORE = VTA_ISA_MODULE_STORE,
+  MOD_COUNT = VTA_ISA_MODULES
 };
-enum {
-  FA_RESET = F_COMMON_COUNT, FA_UOP_BGN, FA_UOP_END, FA_ITER_OUT, FA_ITER_IN,
-  FA_DST_FO, FA_DST_FI, FA_SRC_FO, FA_SRC_FI, FA_OPCODE, FA_USE_IMM, FA_IMM, FA_COUNT
-};
-enum { FU_DST, FU_SRC, FU_WGT, FU_COUNT };
 
-typedef struct {
-  uint8_t offset, width;
-} sim_field;
-
-/* Everything derived from a VTASimConfig. */
-typedef struct {
-  VTASimConfig cfg;
-  uint32_t batch, block_in, block_out;
-  uint32_t inp_lanes; /* int8 lanes per INP element: BATCH*BLOCK_IN */
-  uint32_t wgt_lanes; /* int8 lanes per WGT element: BLOCK_OUT*BLOCK_IN */
-  uint32_t acc_lanes; /* int32 lanes per ACC element = int8 lanes per OUT element */
-  /* DRAM bytes of one element, indexed by memory type (UOP..ACC_8BIT). */
-  uint32_t elem_bytes[6];
-  /* SRAM depths (elements) and their log2, indexed by UOP, WGT, INP, ACC. */
-  uint32_t depth[4];
-  uint32_t log_depth[4];
-  sim_field mem[FM_COUNT];
-  sim_field gemm[FG_COUNT];
-  sim_field alu[FA_COUNT];
-  sim_field uop[FU_COUNT];
-} sim_arch;
+/* Everything derived from a configuration (arch.cfg holds it as a VTAISAConfig). */
+typedef VTAISAArch sim_arch;
 
 /* sim_config.c */
 int sim_arch_init(sim_arch *arch, const VTASimConfig *cfg, char *why, size_t why_len);
+void sim_config_to_isa(const VTASimConfig *in, VTAISAConfig *out);
+void sim_config_from_isa(const VTAISAConfig *in, VTASimConfig *out);
 
 /* ---------------------------------------------------------------- decoded instructions */
 
-enum { MOD_LOAD = 0, MOD_COMPUTE = 1, MOD_STORE = 2, MOD_COUNT = 3 };
+/* A decoded instruction; `index` is its position in the stream. */
+typedef VTAISAInsn sim_insn;
 
-typedef struct {
-  uint32_t index; /* position in the stream */
-  uint8_t opcode, module;
-  uint8_t pop_prev, pop_next, push_prev, push_next;
-  /* LOAD / STORE */
-  uint8_t mem_type;
-  uint32_t sram_base, dram_base, y_size, x_size, x_stride, y_pad0, y_pad1, x_pad0, x_pad1;
-  /* GEMM / ALU */
-  uint8_t reset, alu_op, use_imm;
-  uint32_t uop_bgn, uop_end, iter_out, iter_in;
-  uint32_t dst_fo, dst_fi, src_fo, src_fi, wgt_fo, wgt_fi;
-  int32_t imm;
-} sim_insn;
-
-/* sim_decode.c: decode and check everything that does not depend on run-time state.
- * Returns 0 or an error code with a message in `msg`. */
+/* sim_decode.c: decode (CVTAISA) and check everything that does not depend on run-time
+ * state. Returns 0 or an error code with a message in `msg`. */
 int sim_decode(const sim_arch *arch, const uint8_t *word, uint32_t index, sim_insn *out,
                char *msg, size_t msg_len);
-const char *sim_insn_name(const sim_insn *insn);
+static inline const char *sim_insn_name(const sim_insn *insn) { return vta_isa_insn_name(insn); }
 /* Unpack a 32-bit micro-op. */
 static inline void sim_uop_fields(const sim_arch *a, uint32_t word, uint32_t *dst, uint32_t *src,
                                   uint32_t *wgt) {
-  *dst = (word >> a->uop[FU_DST].offset) & ((1u << a->uop[FU_DST].width) - 1u);
-  *src = (word >> a->uop[FU_SRC].offset) & ((1u << a->uop[FU_SRC].width) - 1u);
-  *wgt = (word >> a->uop[FU_WGT].offset) & ((1u << a->uop[FU_WGT].width) - 1u);
+  vta_isa_uop_fields(a, word, dst, src, wgt);
 }
 
 /* ---------------------------------------------------------------- DRAM (sim_memory.c) */
@@ -119,7 +76,13 @@ uint8_t *sim_dram_translate(uint64_t phy, uint64_t len, sim_extent *cache);
 
 /* ---------------------------------------------------------------- token queues (sim_queues.c) */
 
-enum { Q_L2G = 0, Q_G2L = 1, Q_G2S = 2, Q_S2G = 3, Q_COUNT = 4 };
+enum {
+  Q_L2G = VTA_ISA_QUEUE_L2G,
+  Q_G2L = VTA_ISA_QUEUE_G2L,
+  Q_G2S = VTA_ISA_QUEUE_G2S,
+  Q_S2G = VTA_ISA_QUEUE_S2G,
+  Q_COUNT = VTA_ISA_QUEUES
+};
 
 /* A token carries the vector clock of the pushing module, so that the popping module
  * learns which instructions of every module are ordered before it. */

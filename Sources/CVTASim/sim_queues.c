@@ -47,7 +47,4 @@ int sim_queue_pop(sim_queue *q, sim_token *t) {
   return 0;
 }
 
-const char *sim_queue_name(int q) {
-  static const char *const names[Q_COUNT] = {"l2g", "g2l", "g2s", "s2g"};
-  return q >= 0 && q < Q_COUNT ? names[q] : "?";
-}
+const char *sim_queue_name(int q) { return vta_isa_queue_name(q); }

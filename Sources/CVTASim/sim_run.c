@@ -3,9 +3,11 @@
  * modules, and interleave the modules as the dependency tokens allow.
  *
  * The simulation is sequential but faithful to what the concurrency permits: a module
- * runs its next instruction only once the tokens it pops are there (and the queues it
- * pushes have room). When no module can run before everything has run, the stream
- * would hang the hardware: that is reported as a deadlock instead.
+ * runs its next instruction once the tokens it pops are there, and after executing it
+ * waits until the queues it pushes have room (as the hardware does: pops before an
+ * instruction executes, blocking pushes after it completes). When no module can run
+ * before everything has run, the stream would hang the hardware: that is reported as a
+ * deadlock instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ static const char *const k_module_names[MOD_COUNT] = {"load", "compute", "store"
 
 typedef struct {
   sim_insn next[MOD_COUNT]; /* decoded next instruction of each module */
+  int pushing[MOD_COUNT];   /* next[m] has executed and waits for room to push */
 } run_state;
 
 static int done(const sim_device *d, int m) { return d->mod[m].next >= d->mod[m].count; }
@@ -41,13 +44,18 @@ static int queue_full(const sim_device *d, int q) {
   return d->opts.queue_capacity && d->queue[q].count >= d->opts.queue_capacity;
 }
 
+/* Whether the pushes of x would block now. */
+static int push_blocked(const sim_device *d, const sim_insn *x, int m) {
+  return (x->push_prev && queue_full(d, k_push_prev_q[m])) ||
+         (x->push_next && queue_full(d, k_push_next_q[m]));
+}
+
 static int can_run(const sim_device *d, const run_state *rs, int m) {
   if (done(d, m)) return 0;
   const sim_insn *x = &rs->next[m];
+  if (rs->pushing[m]) return !push_blocked(d, x, m);
   if (x->pop_prev && d->queue[k_pop_prev_q[m]].count == 0) return 0;
   if (x->pop_next && d->queue[k_pop_next_q[m]].count == 0) return 0;
-  if (x->push_prev && queue_full(d, k_push_prev_q[m])) return 0;
-  if (x->push_next && queue_full(d, k_push_next_q[m])) return 0;
   return 1;
 }
 
@@ -88,8 +96,20 @@ static int exec_finish(sim_device *d, const sim_insn *x) {
   return 0;
 }
 
+/* Push the tokens of the module's executed instruction and move on to its next one. */
+static int push_and_advance(sim_device *d, run_state *rs, int m) {
+  sim_insn *x = &rs->next[m];
+  int rc;
+  if (x->push_prev && (rc = push_from(d, m, k_push_prev_q[m], x))) return rc;
+  if (x->push_next && (rc = push_from(d, m, k_push_next_q[m], x))) return rc;
+  rs->pushing[m] = 0;
+  d->mod[m].next++;
+  return decode_next(d, rs, m);
+}
+
 static int step(sim_device *d, run_state *rs, int m) {
   sim_insn *x = &rs->next[m];
+  if (rs->pushing[m]) return push_and_advance(d, rs, m); /* room appeared */
   if (x->pop_prev) pop_into(d, m, k_pop_prev_q[m]);
   if (x->pop_next) pop_into(d, m, k_pop_next_q[m]);
   d->clock[m][m]++; /* this instruction's sequence number within its module */
@@ -103,10 +123,12 @@ static int step(sim_device *d, run_state *rs, int m) {
   }
   if (rc) return rc;
   d->counters.insns++;
-  if (x->push_prev && (rc = push_from(d, m, k_push_prev_q[m], x))) return rc;
-  if (x->push_next && (rc = push_from(d, m, k_push_next_q[m], x))) return rc;
-  d->mod[m].next++;
-  return decode_next(d, rs, m);
+  /* A push into a full queue blocks the module after the instruction completed. */
+  if (push_blocked(d, x, m)) {
+    rs->pushing[m] = 1;
+    return 0;
+  }
+  return push_and_advance(d, rs, m);
 }
 
 static size_t append(char *buf, size_t n, size_t k, const char *s) {
@@ -125,11 +147,14 @@ static int deadlock(sim_device *d, const run_state *rs) {
       snprintf(part, sizeof part, " %s module finished;", k_module_names[m]);
     } else {
       const sim_insn *x = &rs->next[m];
-      int q = -1, full = 0;
-      if (x->pop_prev && d->queue[k_pop_prev_q[m]].count == 0) q = k_pop_prev_q[m];
-      else if (x->pop_next && d->queue[k_pop_next_q[m]].count == 0) q = k_pop_next_q[m];
-      else if (x->push_prev && queue_full(d, k_push_prev_q[m])) q = k_push_prev_q[m], full = 1;
-      else if (x->push_next && queue_full(d, k_push_next_q[m])) q = k_push_next_q[m], full = 1;
+      int q = -1, full = rs->pushing[m];
+      if (full) {
+        q = x->push_prev && queue_full(d, k_push_prev_q[m]) ? k_push_prev_q[m] : k_push_next_q[m];
+      } else if (x->pop_prev && d->queue[k_pop_prev_q[m]].count == 0) {
+        q = k_pop_prev_q[m];
+      } else if (x->pop_next && d->queue[k_pop_next_q[m]].count == 0) {
+        q = k_pop_next_q[m];
+      }
       snprintf(part, sizeof part, " %s module waits at insn %u (%s) %s queue %s;",
                k_module_names[m], x->index, sim_insn_name(x),
                full ? "for room in the full" : "for a token on the empty", sim_queue_name(q));
@@ -222,6 +247,7 @@ int VTADeviceRun(VTADeviceHandle h, vta_phy_addr_t insn_phy_addr, uint32_t insn_
   if (d->opts.check_races) sim_race_reset(d);
 
   run_state rs;
+  memset(&rs, 0, sizeof rs);
   for (int m = 0; m < MOD_COUNT; m++)
     if ((rc = decode_next(d, &rs, m))) return rc;
   int eager_cur = MOD_LOAD;

@@ -13,7 +13,6 @@ import VTATarget
     func matchesDirectProducts(rows: Int, depth: Int, units: Int, targetName: String) throws {
         let target = try Target.load(name: targetName)
         let config = target.config
-        let block = config.blockOut
         var rng = TokenInsertionTests.RNG(state: UInt64(rows * 1000 + depth * 10 + units))
         let x = (0..<(rows * depth)).map { _ in rng.int8() }
         let weights = (0..<(units * depth)).map { _ in rng.int8() }
