@@ -30,7 +30,8 @@ func expectRefused(
         sourceLocation: sourceLocation)
     #expect(!opened.message.isEmpty && !opened.message.contains("\n"), sourceLocation: sourceLocation)
     for f in fragments {
-        #expect(opened.message.contains(f), "'\(opened.message)' lacks '\(f)'", sourceLocation: sourceLocation)
+        #expect(
+            opened.message.contains(f), "'\(opened.message)' lacks '\(f)'", sourceLocation: sourceLocation)
     }
 }
 
@@ -106,7 +107,8 @@ func expectRefused(
 
     @Test func stepIndexOutOfRange() throws {
         expectRefused(try encoded { $0.steps.append(segmentStep(1)) }, CSDRT_ERR_INDEX, ["segment 1"])
-        expectRefused(try encoded { $0.steps.append(kernelStep(0)) }, CSDRT_ERR_INDEX, ["kernel 0", "0 kernels"])
+        expectRefused(
+            try encoded { $0.steps.append(kernelStep(0)) }, CSDRT_ERR_INDEX, ["kernel 0", "0 kernels"])
     }
 
     @Test func layerIndexOutOfRange() throws {
@@ -114,7 +116,8 @@ func expectRefused(
     }
 
     @Test func segmentOutsideInstructions() throws {
-        expectRefused(try encoded { $0.segments[0].instructionCount = 13 }, CSDRT_ERR_SEGMENT, ["outside INSTRUCTIONS"])
+        expectRefused(
+            try encoded { $0.segments[0].instructionCount = 13 }, CSDRT_ERR_SEGMENT, ["outside INSTRUCTIONS"])
         expectRefused(try encoded { $0.segments[0].index = 3 }, CSDRT_ERR_INDEX)
     }
 
@@ -141,19 +144,22 @@ func expectRefused(
 
     @Test func tensorOutsideItsRegion() throws {
         let bytes = try encoded { m in
-            m.steps[0] = copyStep(layer.hostInput, tensor(.activations, 300, [1, 2, 2, 16], packed: true, halo: 1), "x")
+            m.steps[0] = copyStep(
+                layer.hostInput, tensor(.activations, 300, [1, 2, 2, 16], packed: true, halo: 1), "x")
         }
         expectRefused(bytes, CSDRT_ERR_TENSOR, ["outside region ACTIVATIONS"])
         // The halo counts: at 256, 1x2x2x16 fits with a halo of 1 (256 bytes) but not of 2 (6x6x16).
         let halo = try encoded { m in
-            m.steps[0] = copyStep(layer.hostInput, tensor(.activations, 256, [1, 2, 2, 16], packed: true, halo: 2), "x")
+            m.steps[0] = copyStep(
+                layer.hostInput, tensor(.activations, 256, [1, 2, 2, 16], packed: true, halo: 2), "x")
         }
         expectRefused(halo, CSDRT_ERR_TENSOR, ["576 bytes"])
     }
 
     @Test func constantsAreReadOnly() throws {
         let bytes = try encoded { m in
-            m.steps[2] = copyStep(layer.deviceOutput, tensor(.constants, 0, [1, 2, 2, 16]), "overwrite_weights")
+            m.steps[2] = copyStep(
+                layer.deviceOutput, tensor(.constants, 0, [1, 2, 2, 16]), "overwrite_weights")
         }
         expectRefused(bytes, CSDRT_ERR_TENSOR, ["CONSTANTS, which nothing writes"])
     }
@@ -224,6 +230,7 @@ func expectRefused(
         let bundle = try #require(opened.bundle, "\(opened.message)")
         let run = bundle.infer([UInt8](repeating: 1, count: 64))
         #expect(run.status == CSDRT_ERR_DEVICE)
-        #expect(run.message.hasPrefix("step 1 (run segment 0): VTADeviceRun failed with 1: "), "\(run.message)")
+        #expect(
+            run.message.hasPrefix("step 1 (run segment 0): VTADeviceRun failed with 1: "), "\(run.message)")
     }
 }

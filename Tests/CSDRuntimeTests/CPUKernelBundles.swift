@@ -76,7 +76,8 @@ enum CPUKernelBundles {
         let m = cpuManifest(
             inputs: [input], outputs: [output],
             kernels: [cpuKernel(depthwise ? "dwconv" : "conv", [input], output, .conv(p))], constantsSize: 80)
-        let constants = bytes(rng.int8s(Int(filterBytes))) + [UInt8](repeating: 0, count: 64 - Int(filterBytes))
+        let constants =
+            bytes(rng.int8s(Int(filterBytes))) + [UInt8](repeating: 0, count: 64 - Int(filterBytes))
             + le32((0..<outC).map { $0 * 100 - 50 })
         return try CSDBundle(manifest: m, constants: constants).encode()
     }
@@ -92,7 +93,8 @@ enum CPUKernelBundles {
         p.activationMax = 127
         let input = tensor(.host, 0, [1, 4, 4, 3]), output = tensor(.host, 64, [1, 2, 2, 3])
         return try CSDBundle(
-            manifest: cpuManifest(inputs: [input], outputs: [output], kernels: [cpuKernel("pool", [input], output, .pool(p))])
+            manifest: cpuManifest(
+                inputs: [input], outputs: [output], kernels: [cpuKernel("pool", [input], output, .pool(p))])
         ).encode()
     }
 
@@ -110,9 +112,11 @@ enum CPUKernelBundles {
         p.outputShift = -19
         p.activationMin = -128
         p.activationMax = 127
-        let a = tensor(.host, 0, [1, 2, 2, 3]), b = tensor(.host, 16, [1, 2, 2, 3]), out = tensor(.host, 32, [1, 2, 2, 3])
+        let a = tensor(.host, 0, [1, 2, 2, 3]), b = tensor(.host, 16, [1, 2, 2, 3]),
+            out = tensor(.host, 32, [1, 2, 2, 3])
         return try CSDBundle(
-            manifest: cpuManifest(inputs: [a, b], outputs: [out], kernels: [cpuKernel("add", [a, b], out, .add(p))])
+            manifest: cpuManifest(
+                inputs: [a, b], outputs: [out], kernels: [cpuKernel("add", [a, b], out, .add(p))])
         ).encode()
     }
 
@@ -126,11 +130,15 @@ enum CPUKernelBundles {
         d.scale = 0.5
         d.zeroPoint = 3
         d.count = 8
-        let x = tensor(.host, 0, [8], .float32), mid = tensor(.host, 32, [8]), y = tensor(.host, 64, [8], .float32)
+        let x = tensor(.host, 0, [8], .float32), mid = tensor(.host, 32, [8]),
+            y = tensor(.host, 64, [8], .float32)
         return try CSDBundle(
             manifest: cpuManifest(
                 inputs: [x], outputs: [y],
-                kernels: [cpuKernel("quantize", [x], mid, .quantize(q)), cpuKernel("dequantize", [mid], y, .dequantize(d))])
+                kernels: [
+                    cpuKernel("quantize", [x], mid, .quantize(q)),
+                    cpuKernel("dequantize", [mid], y, .dequantize(d)),
+                ])
         ).encode()
     }
 
@@ -148,7 +156,10 @@ enum CPUKernelBundles {
         return try CSDBundle(
             manifest: cpuManifest(
                 inputs: [x], outputs: [y],
-                kernels: [cpuKernel("reshape", [x], flat, .reshape(r)), cpuKernel("requantize", [flat], y, .quantize(q))])
+                kernels: [
+                    cpuKernel("reshape", [x], flat, .reshape(r)),
+                    cpuKernel("requantize", [flat], y, .quantize(q)),
+                ])
         ).encode()
     }
 }
@@ -156,14 +167,15 @@ enum CPUKernelBundles {
 @Suite struct CPUKernelDispatchTests {
     @Test(arguments: ["conv", "dwconv", "pool", "add", "quantize", "reshape"])
     func everyKernelKindRuns(_ kind: String) throws {
-        let bundle: [UInt8] = switch kind {
-        case "conv": try CPUKernelBundles.conv()
-        case "dwconv": try CPUKernelBundles.conv(depthwise: true)
-        case "pool": try CPUKernelBundles.maxPool()
-        case "add": try CPUKernelBundles.add()
-        case "quantize": try CPUKernelBundles.quantizeDequantize()
-        default: try CPUKernelBundles.reshapeRequantize()
-        }
+        let bundle: [UInt8] =
+            switch kind {
+            case "conv": try CPUKernelBundles.conv()
+            case "dwconv": try CPUKernelBundles.conv(depthwise: true)
+            case "pool": try CPUKernelBundles.maxPool()
+            case "add": try CPUKernelBundles.add()
+            case "quantize": try CPUKernelBundles.quantizeDequantize()
+            default: try CPUKernelBundles.reshapeRequantize()
+            }
         let opened = openBundle(bundle)
         let b = try #require(opened.bundle, "\(kind): \(opened.message)")
         var rng = SplitMix(3)
@@ -182,14 +194,22 @@ enum CPUKernelBundles {
             for oh in 0..<2 {
                 for ow in 0..<2 {
                     for c in 0..<3 {
-                        expected.append([0, 1].flatMap { dh in [0, 1].map { dw in x[((oh * 2 + dh) * 4 + ow * 2 + dw) * 3 + c] } }.max()!)
+                        expected.append(
+                            [0, 1].flatMap { dh in
+                                [0, 1].map { dw in x[((oh * 2 + dh) * 4 + ow * 2 + dw) * 3 + c] }
+                            }.max()!)
                     }
                 }
             }
             #expect(int8s(run.output[...]) == expected)
         case "quantize":
             // q = round(x / 0.5) + 3, back to 0.5 * (q - 3): exact for these values.
-            let y = (0..<8).map { i in Float(bitPattern: run.output[4 * i..<4 * i + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.1) << (8 * $1.0) }) }
+            let y = (0..<8).map { i in
+                Float(
+                    bitPattern: run.output[4 * i..<4 * i + 4].enumerated().reduce(UInt32(0)) {
+                        $0 | UInt32($1.1) << (8 * $1.0)
+                    })
+            }
             #expect(y == [0, 2, -4, 6, 62, -65.5, 1, 3])  // 100 and -100 saturate
         case "reshape":
             // Equal scales, zero points 128 apart: the bytes with the top bit flipped.

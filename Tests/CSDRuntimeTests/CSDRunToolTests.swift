@@ -1,8 +1,8 @@
 // The csd-run tool, run as a user runs it.
 import Bundle
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct ToolRun {
     var status: Int32
@@ -70,12 +70,15 @@ enum CSDRun {
             Fixtures.path("Tests/Fixtures/runtime/runaway.o"), inPath, inPath + ".out", "--budget", "5000",
         ])
         #expect(runaway.status == 1)
-        #expect(runaway.stderr.hasPrefix("csd-run: running the program:") && runaway.stderr.contains("budget"))
+        #expect(
+            runaway.stderr.hasPrefix("csd-run: running the program:") && runaway.stderr.contains("budget"))
         let notElf = try CSDRun.run([inPath, inPath, inPath + ".out"])
         #expect(notElf.status == 1)
         #expect(notElf.stderr.contains("loading the program"))
         // A bad bundle: the wrapper writes its stop reason, the tool reports the helper error.
-        let badBundle = try CSDRun.run([Fixtures.path("Tests/Fixtures/runtime/wrapper.o"), inPath, inPath + ".out"])
+        let badBundle = try CSDRun.run([
+            Fixtures.path("Tests/Fixtures/runtime/wrapper.o"), inPath, inPath + ".out",
+        ])
         #expect(badBundle.status == 1)
         #expect(badBundle.stderr.contains("csd_open"), "\(badBundle.stderr)")
         #expect(try Fixtures.bytes(inPath + ".out").count == 4096)

@@ -57,8 +57,9 @@ import VTATarget
         let out = Array(activations[256..<512])
         for row in 0..<4 {
             for col in 0..<4 where !((1...2).contains(row) && (1...2).contains(col)) {
-                #expect(Array(out[(row * 4 + col) * 16..<(row * 4 + col + 1) * 16]) ==
-                    [UInt8](repeating: GemmLayer.outputHalo, count: 16))
+                #expect(
+                    Array(out[(row * 4 + col) * 16..<(row * 4 + col + 1) * 16])
+                        == [UInt8](repeating: GemmLayer.outputHalo, count: 16))
             }
         }
     }
@@ -109,7 +110,9 @@ import VTATarget
         let bytes = try GemmLayer().bundle().encode()
         var o = defaultOptions()
         var err = [CChar](repeating: 0, count: 256)
-        let status = bytes.withUnsafeBytes { csdrt_bundle_check($0.baseAddress, $0.count, &o, &err, err.count) }
+        let status = bytes.withUnsafeBytes {
+            csdrt_bundle_check($0.baseAddress, $0.count, &o, &err, err.count)
+        }
         #expect(status == CSDRT_OK, "\(text(err))")
     }
 }

@@ -15,7 +15,8 @@ import Testing
 
     @Test func wrapperRunsEveryRecord() throws {
         let inputs = records(5)
-        let input = driveInput(bundle: try layer.bundle().encode(), records: inputs.map(bytes), trailing: 4000)
+        let input = driveInput(
+            bundle: try layer.bundle().encode(), records: inputs.map(bytes), trailing: 4000)
         #expect(csdrt_peek_output_size(input, input.count) == 16 + 5 * 64)
         let run = hostRun(elf: try RuntimeFixtures.wrapper(), input: input, outputSize: 16 + 5 * 64)
         #expect(run.result == CSD_HOST_OK, "\(run.message)")
@@ -29,10 +30,11 @@ import Testing
         var count = 0
         let table = csd_helper_table(&count)!
         let helpers = (0..<count).map { (table[$0].index, String(cString: table[$0].name)) }
-        #expect(helpers.map(\.1) == [
-            "csd_open", "csd_payload_size", "csd_record_count", "csd_input_record_size",
-            "csd_output_record_size", "csd_infer", "csd_last_error", "csd_close",
-        ])
+        #expect(
+            helpers.map(\.1) == [
+                "csd_open", "csd_payload_size", "csd_record_count", "csd_input_record_size",
+                "csd_output_record_size", "csd_infer", "csd_last_error", "csd_close",
+            ])
         #expect(helpers.allSatisfy { $0.0 > 3 && $0.0 < 64 })
         #expect(Set(helpers.map(\.0)).count == count)
     }
@@ -44,16 +46,21 @@ import Testing
         let run = hostRun(elf: try RuntimeFixtures.wrapper(), input: input, outputSize: 4096)
         #expect(run.result == CSD_HOST_ERR_HELPER)
         #expect(run.message.contains("csd_open") && run.message.contains("checksum"), "\(run.message)")
-        #expect(OutputHeader(run.output) == OutputHeader(done: 0, stop: UInt32(CSDRT_ERR_CHECKSUM), total: 0, recordSize: 0))
+        #expect(
+            OutputHeader(run.output)
+                == OutputHeader(done: 0, stop: UInt32(CSDRT_ERR_CHECKSUM), total: 0, recordSize: 0))
     }
 
     @Test func wrongHardwareStopsWithItsStatus() throws {
         var m = layer.manifest()
         m.hardware = hardware(profile: .extended)
-        let input = driveInput(bundle: try layer.bundle(manifest: m).encode(), records: [bytes(records(1)[0])])
+        let input = driveInput(
+            bundle: try layer.bundle(manifest: m).encode(), records: [bytes(records(1)[0])])
         let run = hostRun(elf: try RuntimeFixtures.wrapper(), input: input, outputSize: 4096)
         #expect(run.result == CSD_HOST_ERR_HELPER)
-        #expect(run.message.contains("extended profile") && run.message.contains("stock profile"), "\(run.message)")
+        #expect(
+            run.message.contains("extended profile") && run.message.contains("stock profile"),
+            "\(run.message)")
         #expect(OutputHeader(run.output).stop == UInt32(CSDRT_ERR_HARDWARE))
     }
 
@@ -65,27 +72,33 @@ import Testing
         let run = hostRun(elf: try RuntimeFixtures.wrapper(), input: input, outputSize: 4096)
         #expect(run.result == CSD_HOST_ERR_HELPER)
         #expect(run.message.contains("csd_record_count"), "\(run.message)")
-        #expect(OutputHeader(run.output) == OutputHeader(done: 0, stop: UInt32(CSDRT_ERR_INPUT), total: 0, recordSize: 64))
+        #expect(
+            OutputHeader(run.output)
+                == OutputHeader(done: 0, stop: UInt32(CSDRT_ERR_INPUT), total: 0, recordSize: 64))
         // No records header at all.
-        let bare = hostRun(elf: try RuntimeFixtures.wrapper(), input: try layer.bundle().encode(), outputSize: 64)
+        let bare = hostRun(
+            elf: try RuntimeFixtures.wrapper(), input: try layer.bundle().encode(), outputSize: 64)
         #expect(OutputHeader(bare.output).stop == UInt32(CSDRT_ERR_INPUT))
     }
 
     @Test func recordPointerOutsideTheBuffersStopsTheVM() throws {
         let input = driveInput(bundle: try layer.bundle().encode(), records: [bytes(records(1)[0])])
-        let run = hostRun(elf: try RuntimeFixtures.wrapper("bad_record_pointer"), input: input, outputSize: 4096)
+        let run = hostRun(
+            elf: try RuntimeFixtures.wrapper("bad_record_pointer"), input: input, outputSize: 4096)
         #expect(run.result == CSD_HOST_ERR_RUN)
         #expect(run.message.contains("csd_infer") && run.message.contains("output record"), "\(run.message)")
     }
 
     @Test func outOfBoundsAccess() throws {
-        let run = hostRun(elf: try RuntimeFixtures.wrapper("out_of_bounds"), input: [1, 2, 3], outputSize: 16)
+        let run = hostRun(
+            elf: try RuntimeFixtures.wrapper("out_of_bounds"), input: [1, 2, 3], outputSize: 16)
         #expect(run.result == CSD_HOST_ERR_RUN)
         #expect(run.message.contains("out-of-bounds"), "\(run.message)")
     }
 
     @Test func runawayLoopHitsTheBudget() throws {
-        let run = hostRun(elf: try RuntimeFixtures.wrapper("runaway"), input: [0], outputSize: 16, budget: 100_000)
+        let run = hostRun(
+            elf: try RuntimeFixtures.wrapper("runaway"), input: [0], outputSize: 16, budget: 100_000)
         #expect(run.result == CSD_HOST_ERR_RUN)
         #expect(run.message.contains("budget"), "\(run.message)")
     }
@@ -96,7 +109,8 @@ import Testing
         let run = hostRun(elf: elf, input: [0], outputSize: 16)
         #expect(run.result == CSD_HOST_ERR_LOAD)
         #expect(run.message.hasPrefix("loading the program:"), "\(run.message)")
-        let truncated = hostRun(elf: Array(try RuntimeFixtures.wrapper().prefix(100)), input: [0], outputSize: 16)
+        let truncated = hostRun(
+            elf: Array(try RuntimeFixtures.wrapper().prefix(100)), input: [0], outputSize: 16)
         #expect(truncated.result == CSD_HOST_ERR_LOAD)
     }
 

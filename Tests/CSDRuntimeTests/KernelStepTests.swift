@@ -19,14 +19,17 @@ func softmaxParams(rows: Int32, depth: Int32) -> Vtac_Bundle_SoftmaxParams {
 /// The C kernel itself, for expected values: these tests check the runtime's dispatch and
 /// data movement, CSDKernelsTests check the kernel.
 func referenceSoftmax(_ input: [Int8], _ p: Vtac_Bundle_SoftmaxParams) -> [Int8] {
-    var q = csd_softmax_params(input_multiplier: p.inputMultiplier, input_left_shift: p.inputLeftShift, diff_min: p.diffMin)
+    var q = csd_softmax_params(
+        input_multiplier: p.inputMultiplier, input_left_shift: p.inputLeftShift, diff_min: p.diffMin)
     var out = [Int8](repeating: 0, count: input.count)
     let status = csd_softmax_s8(&q, p.rows, p.depth, input, &out)
     precondition(status == CSD_OK)
     return out
 }
 
-func softmaxKernel(_ input: Vtac_Bundle_TensorRef, _ output: Vtac_Bundle_TensorRef, _ p: Vtac_Bundle_SoftmaxParams) -> Vtac_Bundle_CpuKernel {
+func softmaxKernel(
+    _ input: Vtac_Bundle_TensorRef, _ output: Vtac_Bundle_TensorRef, _ p: Vtac_Bundle_SoftmaxParams
+) -> Vtac_Bundle_CpuKernel {
     var k = Vtac_Bundle_CpuKernel()
     k.name = "softmax"
     k.inputs = [input]
@@ -132,7 +135,8 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
         m.memory.hostSize = 64
         m.kernels = [k]
         m.steps = [kernelStep(0)]
-        let constants = bytes(weights) + bias.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let constants =
+            bytes(weights) + bias.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         let opened = openBundle(try CSDBundle(manifest: m, constants: constants).encode())
         let bundle = try #require(opened.bundle, "\(opened.message)")
         let input = rng.int8s(24)

@@ -73,6 +73,7 @@ import Testing
         m.steps = [copyStep(hostIn, tensor(.activations, 0, [3, 1, 1, 16], packed: true), "to_vta")]
         var o = defaultOptions()
         o.hardware.LOG_BATCH = 1
-        expectRefused(try CSDBundle(manifest: m).encode(), CSDRT_ERR_TENSOR, ["multiple of BATCH 2"], options: o)
+        expectRefused(
+            try CSDBundle(manifest: m).encode(), CSDRT_ERR_TENSOR, ["multiple of BATCH 2"], options: o)
     }
 }

@@ -76,7 +76,8 @@ func relocation(
     return r
 }
 
-func copyStep(_ from: Vtac_Bundle_TensorRef, _ to: Vtac_Bundle_TensorRef, _ name: String) -> Vtac_Bundle_Step {
+func copyStep(_ from: Vtac_Bundle_TensorRef, _ to: Vtac_Bundle_TensorRef, _ name: String) -> Vtac_Bundle_Step
+{
     var c = Vtac_Bundle_Copy()
     c.from = from
     c.to = to
@@ -102,7 +103,8 @@ func kernelStep(_ index: UInt32) -> Vtac_Bundle_Step {
     return s
 }
 
-func fill(_ region: Vtac_Bundle_Region, _ offset: UInt64, _ size: UInt64, _ value: UInt32) -> Vtac_Bundle_Fill {
+func fill(_ region: Vtac_Bundle_Region, _ offset: UInt64, _ size: UInt64, _ value: UInt32) -> Vtac_Bundle_Fill
+{
     var f = Vtac_Bundle_Fill()
     f.region = region
     f.offset = offset
@@ -267,12 +269,15 @@ final class OpenBundle {
     init(_ handle: OpaquePointer) { self.handle = handle }
     deinit { csdrt_bundle_close(handle) }
 
-    func infer(_ input: [UInt8], outputSize: Int? = nil) -> (status: csdrt_status, output: [UInt8], message: String) {
+    func infer(
+        _ input: [UInt8], outputSize: Int? = nil
+    ) -> (status: csdrt_status, output: [UInt8], message: String) {
         var output = [UInt8](repeating: 0, count: outputSize ?? Int(csdrt_bundle_output_record_size(handle)))
         var err = [CChar](repeating: 0, count: 512)
         let status = input.withUnsafeBytes { inp in
             output.withUnsafeMutableBytes { out in
-                csdrt_bundle_infer(handle, inp.baseAddress, inp.count, out.baseAddress, out.count, &err, err.count)
+                csdrt_bundle_infer(
+                    handle, inp.baseAddress, inp.count, out.baseAddress, out.count, &err, err.count)
             }
         }
         return (status, output, text(err))
@@ -298,7 +303,9 @@ func openBundle(
     var opts = options
     var handle: OpaquePointer?
     var err = [CChar](repeating: 0, count: 512)
-    let status = bytes.withUnsafeBytes { csdrt_bundle_open($0.baseAddress, $0.count, &opts, &handle, &err, err.count) }
+    let status = bytes.withUnsafeBytes {
+        csdrt_bundle_open($0.baseAddress, $0.count, &opts, &handle, &err, err.count)
+    }
     return (handle.map(OpenBundle.init), status, text(err))
 }
 
@@ -351,7 +358,9 @@ func hostRun(
     let result = elf.withUnsafeBytes { e in
         input.withUnsafeMutableBytes { i in
             output.withUnsafeMutableBytes { o in
-                csd_host_run(e.baseAddress, e.count, i.baseAddress, i.count, o.baseAddress, o.count, budget, &err, err.count)
+                csd_host_run(
+                    e.baseAddress, e.count, i.baseAddress, i.count, o.baseAddress, o.count, budget, &err,
+                    err.count)
             }
         }
     }

@@ -4,8 +4,8 @@
 import Bundle
 import CSDRuntime
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 enum SeedBundles {
     static let directory = Fixtures.path("Tests/Fixtures/runtime/seeds")
@@ -41,7 +41,8 @@ enum SeedBundles {
     @Test func seedsAreValidBundles() throws {
         let seeds = try SeedBundles.all()
         if ProcessInfo.processInfo.environment["VTAC_WRITE_RUNTIME_SEEDS"] != nil {
-            try FileManager.default.createDirectory(atPath: SeedBundles.directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: SeedBundles.directory, withIntermediateDirectories: true)
             for (name, bytes) in seeds {
                 try Data(bytes).write(to: URL(fileURLWithPath: "\(SeedBundles.directory)/\(name).csd"))
             }
