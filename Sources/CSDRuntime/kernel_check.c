@@ -175,11 +175,21 @@ csdrt_status rt_kernel_resolve(const Vtac__Bundle__CpuKernel *k, const rt_geomet
                        (unsigned long long)r->bias.count, rt_type_name(r->bias.type), r->fc_out);
       r->has_bias = 1;
     }
-    size_t m = p->n_output_multiplier;
-    if (m != p->n_output_shift || (m != 1 && m != (size_t)r->fc_out))
-      return rt_fail(err, err_len, CSDRT_ERR_PARAMS,
-                     "%zu multipliers and %zu shifts (1, or one per each of %d outputs)", m,
-                     p->n_output_shift, r->fc_out);
+    if (p->n_scale > 0) {
+      if (p->n_scale != 1 && p->n_scale != (size_t)r->fc_out)
+        return rt_fail(err, err_len, CSDRT_ERR_PARAMS,
+                       "%zu scales (1, or one per each of %d outputs)", p->n_scale, r->fc_out);
+      for (size_t i = 0; i < p->n_scale; i++)
+        if (!(p->scale[i] >= 0.0 && p->scale[i] <= 1e300))
+          return rt_fail(err, err_len, CSDRT_ERR_PARAMS,
+                         "fully connected scale %zu is not a finite non-negative number", i);
+    } else {
+      size_t m = p->n_output_multiplier;
+      if (m != p->n_output_shift || (m != 1 && m != (size_t)r->fc_out))
+        return rt_fail(err, err_len, CSDRT_ERR_PARAMS,
+                       "%zu multipliers and %zu shifts (1, or one per each of %d outputs)", m,
+                       p->n_output_shift, r->fc_out);
+    }
     r->ops = rt_sat_mul((uint64_t)r->fc_batches * (uint64_t)r->fc_out, (uint64_t)r->fc_depth);
     break;
   }

@@ -81,10 +81,14 @@ csdrt_status rt_kernel_run(const rt_kernel *r, rt_region regions[RT_REGIONS], ch
   }
   case VTAC__BUNDLE__CPU_KERNEL__PARAMS_FULLY_CONNECTED: {
     const Vtac__Bundle__FullyConnectedParams *p = k->fully_connected;
+    /* With per-channel scales, the golden rounding of double(acc) × scale; otherwise the
+     * integer multiplier modes. */
     csd_fully_connected_params q = {
         p->input_offset, 0, p->output_offset, p->activation_min, p->activation_max,
-        p->single_rounding ? CSD_REQUANT_SINGLE_ROUNDING : CSD_REQUANT_DOUBLE_ROUNDING,
-        p->n_output_multiplier != 1, NULL, p->output_multiplier, p->output_shift};
+        p->n_scale > 0 ? CSD_REQUANT_FLOAT_SCALE
+                       : (p->single_rounding ? CSD_REQUANT_SINGLE_ROUNDING : CSD_REQUANT_DOUBLE_ROUNDING),
+        p->n_scale > 0 ? p->n_scale != 1 : p->n_output_multiplier != 1, p->scale,
+        p->output_multiplier, p->output_shift};
     s = csd_fully_connected_s8(&q, r->fc_batches, r->fc_depth, r->fc_out, in,
                                (const int8_t *)at(regions, &r->filter),
                                r->has_bias ? (const int32_t *)at(regions, &r->bias) : NULL, out);

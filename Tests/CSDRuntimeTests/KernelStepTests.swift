@@ -154,6 +154,54 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
         #expect(int8s(run.output[...]) == expected)
     }
 
+    /// With `scale` set, the CPU FULLY_CONNECTED rounds double(acc) × scale half away from zero,
+    /// as the pinned interpreter's reference kernel does (ties included: scale 0.25 and 0.5).
+    @Test func fullyConnectedFloatScales() throws {
+        var rng = SplitMix(21)
+        let weights = rng.int8s(16)  // [2][8]
+        let scales: [Double] = [0.25, 0.5]
+        var fc = Vtac_Bundle_FullyConnectedParams()
+        fc.inputOffset = 0
+        fc.outputOffset = 1
+        fc.scale = scales
+        fc.activationMin = -128
+        fc.activationMax = 127
+        fc.weights = tensor(.constants, 0, [2, 8])
+        let inTensor = tensor(.host, 0, [4, 8]), outTensor = tensor(.host, 32, [4, 2])
+        var k = Vtac_Bundle_CpuKernel()
+        k.name = "fc"
+        k.inputs = [inTensor]
+        k.outputs = [outTensor]
+        k.fullyConnected = fc
+        var m = Vtac_Bundle_Manifest()
+        m.hardware = hardware()
+        m.inputs = [ioTensor("x", inTensor)]
+        m.outputs = [ioTensor("y", outTensor)]
+        m.inputRecordSize = 32
+        m.outputRecordSize = 8
+        m.memory.alignment = 256
+        m.memory.constantsSize = 16
+        m.memory.hostSize = 64
+        m.kernels = [k]
+        m.steps = [kernelStep(0)]
+        let opened = openBundle(try CSDBundle(manifest: m, constants: bytes(weights)).encode())
+        let bundle = try #require(opened.bundle, "\(opened.message)")
+        // Inputs of ±1 and ±2 give small odd accumulators, so x.5 ties appear.
+        let input: [Int8] = (0..<32).map { i in Int8([1, -1, 2, -2, 1, 1, -1, 0][i % 8]) }
+        let run = bundle.infer(bytes(input))
+        #expect(run.status == CSDRT_OK, "\(run.message)")
+        var expected: [Int8] = []
+        for row in 0..<4 {
+            for o in 0..<2 {
+                var acc = 0
+                for i in 0..<8 { acc += Int(input[row * 8 + i]) * Int(weights[o * 8 + i]) }
+                let v = Int((Double(acc) * scales[o]).rounded(.toNearestOrAwayFromZero)) + 1
+                expected.append(Int8(min(127, max(-128, v))))
+            }
+        }
+        #expect(int8s(run.output[...]) == expected)
+    }
+
     @Test func kernelFailureNamesTheStep() throws {
         // A shift the kernel refuses (outside 0...31) only shows when the kernel runs.
         var p = softmaxParams(rows: 1, depth: 10)

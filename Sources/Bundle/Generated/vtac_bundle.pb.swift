@@ -1048,6 +1048,14 @@ public nonisolated struct Vtac_Bundle_FullyConnectedParams: @unchecked Sendable 
     set {_uniqueStorage()._singleRounding = newValue}
   }
 
+  /// The pinned interpreter's reference FULLY_CONNECTED rounds double(acc) × scale half away
+  /// from zero, with scale = double(s_in)·double(s_w)/double(s_out) per channel (or one for
+  /// all): when present, these scales are used and the multipliers are ignored.
+  public var scale: [Double] {
+    get {_storage._scale}
+    set {_uniqueStorage()._scale = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2629,7 +2637,7 @@ nonisolated extension Vtac_Bundle_ConvParams: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FullyConnectedParams"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}input_offset\0\u{3}output_offset\0\u{3}output_multiplier\0\u{3}output_shift\0\u{3}activation_min\0\u{3}activation_max\0\u{1}weights\0\u{1}bias\0\u{3}single_rounding\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}input_offset\0\u{3}output_offset\0\u{3}output_multiplier\0\u{3}output_shift\0\u{3}activation_min\0\u{3}activation_max\0\u{1}weights\0\u{1}bias\0\u{3}single_rounding\0\u{1}scale\0")
 
   fileprivate class _StorageClass {
     var _inputOffset: Int32 = 0
@@ -2641,6 +2649,7 @@ nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, S
     var _weights: Vtac_Bundle_TensorRef? = nil
     var _bias: Vtac_Bundle_TensorRef? = nil
     var _singleRounding: Bool = false
+    var _scale: [Double] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2660,6 +2669,7 @@ nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, S
       _weights = source._weights
       _bias = source._bias
       _singleRounding = source._singleRounding
+      _scale = source._scale
     }
   }
 
@@ -2687,6 +2697,7 @@ nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, S
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._weights) }()
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._bias) }()
         case 9: try { try decoder.decodeSingularBoolField(value: &_storage._singleRounding) }()
+        case 10: try { try decoder.decodeRepeatedDoubleField(value: &_storage._scale) }()
         default: break
         }
       }
@@ -2726,6 +2737,9 @@ nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, S
       if _storage._singleRounding != false {
         try visitor.visitSingularBoolField(value: _storage._singleRounding, fieldNumber: 9)
       }
+      if !_storage._scale.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._scale, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2744,6 +2758,7 @@ nonisolated extension Vtac_Bundle_FullyConnectedParams: SwiftProtobuf.Message, S
         if _storage._weights != rhs_storage._weights {return false}
         if _storage._bias != rhs_storage._bias {return false}
         if _storage._singleRounding != rhs_storage._singleRounding {return false}
+        if _storage._scale != rhs_storage._scale {return false}
         return true
       }
       if !storagesAreEqual {return false}

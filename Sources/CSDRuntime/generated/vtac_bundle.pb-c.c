@@ -3098,7 +3098,7 @@ const ProtobufCMessageDescriptor vtac__bundle__conv_params__descriptor =
   (ProtobufCMessageInit) vtac__bundle__conv_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor vtac__bundle__fully_connected_params__field_descriptors[9] =
+static const ProtobufCFieldDescriptor vtac__bundle__fully_connected_params__field_descriptors[10] =
 {
   {
     "input_offset",
@@ -3208,6 +3208,18 @@ static const ProtobufCFieldDescriptor vtac__bundle__fully_connected_params__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "scale",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Vtac__Bundle__FullyConnectedParams, n_scale),
+    offsetof(Vtac__Bundle__FullyConnectedParams, scale),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__fully_connected_params__field_indices_by_name[] = {
   5,   /* field[5] = activation_max */
@@ -3217,13 +3229,14 @@ static const unsigned vtac__bundle__fully_connected_params__field_indices_by_nam
   2,   /* field[2] = output_multiplier */
   1,   /* field[1] = output_offset */
   3,   /* field[3] = output_shift */
+  9,   /* field[9] = scale */
   8,   /* field[8] = single_rounding */
   6,   /* field[6] = weights */
 };
 static const ProtobufCIntRange vtac__bundle__fully_connected_params__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__fully_connected_params__descriptor =
 {
@@ -3233,7 +3246,7 @@ const ProtobufCMessageDescriptor vtac__bundle__fully_connected_params__descripto
   "Vtac__Bundle__FullyConnectedParams",
   "vtac.bundle",
   sizeof(Vtac__Bundle__FullyConnectedParams),
-  9,
+  10,
   vtac__bundle__fully_connected_params__field_descriptors,
   vtac__bundle__fully_connected_params__field_indices_by_name,
   1,  vtac__bundle__fully_connected_params__number_ranges,

@@ -572,10 +572,17 @@ struct  Vtac__Bundle__FullyConnectedParams
   Vtac__Bundle__TensorRef *weights;
   Vtac__Bundle__TensorRef *bias;
   protobuf_c_boolean single_rounding;
+  /*
+   * The pinned interpreter's reference FULLY_CONNECTED rounds double(acc) × scale half away
+   * from zero, with scale = double(s_in)·double(s_w)/double(s_out) per channel (or one for
+   * all): when present, these scales are used and the multipliers are ignored.
+   */
+  size_t n_scale;
+  double *scale;
 };
 #define VTAC__BUNDLE__FULLY_CONNECTED_PARAMS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__fully_connected_params__descriptor) \
-    , 0, 0, 0,NULL, 0,NULL, 0, 0, NULL, NULL, 0 }
+    , 0, 0, 0,NULL, 0,NULL, 0, 0, NULL, NULL, 0, 0,NULL }
 
 
 struct  Vtac__Bundle__AddParams
