@@ -80,7 +80,10 @@ let package = Package(
             dependencies: ["Partitioning", "GraphIR", "VTATarget", "TFLite", "TestSupport"]),
         .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
-        .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
+        .testTarget(
+            name: "BundleTests",
+            dependencies: ["Bundle", "CEBPF", "CSDHost", "CSDRuntime", "CVTASim", "VTATarget", "TestSupport"]
+        ),
         .testTarget(name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
         .testTarget(name: "VTAVerifyTests", dependencies: ["CVTAISA", "VTATarget"]),

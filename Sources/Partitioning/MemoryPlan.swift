@@ -35,6 +35,8 @@ public struct MemoryPlan: Sendable {
     public var alignment: Int
     /// Tensors whose readers ask for different halo fills (they cannot share one buffer).
     public var haloConflicts: [ValueID]
+    /// Accelerator RESHAPE outputs, which share their input's buffer (value → the value that owns it).
+    public var aliases: [ValueID: ValueID] = [:]
 
     public var activationSaving: Int { activationsWithoutReuse - activationsSize }
 }
@@ -53,6 +55,16 @@ public enum MemoryPlanner {
         for node in graph.nodes { for v in node.presentInputs { lastUse[v] = max(lastUse[v], node.id) } }
         for v in graph.outputs { lastUse[v] = schedule }
 
+        // A RESHAPE on the accelerator moves no data: its output is its input's buffer, which
+        // must then live until the output's last reader.
+        var aliasOf: [ValueID: ValueID] = [:]
+        for node in graph.nodes where node.device == .vta {
+            if case .reshape = node.op, let input = node.inputs.first ?? nil {
+                let root = aliasOf[input] ?? input
+                aliasOf[node.outputs[0]] = root
+                lastUse[root] = max(lastUse[root], lastUse[node.outputs[0]])
+            }
+        }
         let halos = requiredHalos(graph)
         var deviceRequests: [BufferRequest] = []
         var hostRequests: [BufferRequest] = []
@@ -71,6 +83,7 @@ public enum MemoryPlanner {
                 constantsSize += value.byteCount
                 continue
             }
+            if aliasOf[value.id] != nil { continue }
             let first = value.producer ?? 0
             let last = max(lastUse[value.id], first)
             if onDevice(value, graph) {
@@ -102,12 +115,13 @@ public enum MemoryPlanner {
                 value: r.id, region: .host, offset: host.offsets[r.id]!, size: r.size, layout: nil,
                 haloFill: nil)
         }
+        for (alias, root) in aliasOf { allocations[alias] = allocations[root] }
         return MemoryPlan(
             allocations: allocations, activationsSize: ArenaPlanner.align(device.peak, alignment),
             activationsWithoutReuse: device.withoutReuse, hostSize: host.peak,
             hostWithoutReuse: host.withoutReuse,
             constantsSize: ArenaPlanner.align(constantsSize, alignment), alignment: alignment,
-            haloConflicts: halos.filter { $0.value.conflict }.map(\.key).sorted())
+            haloConflicts: halos.filter { $0.value.conflict }.map(\.key).sorted(), aliases: aliasOf)
     }
 
     /// A tensor lives on the device when an accelerator operator or a copy to VTA writes it.

@@ -123,7 +123,13 @@ import VTATarget
         var last = [Int](repeating: -1, count: g.values.count)
         for node in g.nodes { for v in node.presentInputs { last[v] = max(last[v], node.id) } }
         for v in g.outputs { last[v] = g.nodes.count }
-        let device = memory.allocations.values.filter { $0.region == .activations }
+        // A reshape's output shares its input's buffer: check the owners only.
+        let device = memory.allocations.values.filter {
+            $0.region == .activations && memory.aliases[$0.value] == nil
+        }
+        for (alias, owner) in memory.aliases {
+            #expect(memory.allocations[alias] == memory.allocations[owner])
+        }
         for a in device {
             #expect(a.offset % memory.alignment == 0)
             #expect(a.offset + a.size <= memory.activationsSize)
