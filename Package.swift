@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Stage 1: the TFLite frontend. C++ over flatc's generated reader, then Swift value types.
@@ -36,7 +37,11 @@ let package = Package(
         // Stage 6: the bundle container and the eBPF wrapper.
         .target(
             name: "Bundle",
-            dependencies: ["Lowering", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "Lowering", "Partitioning", "GraphIR", "TFLite", "TFLiteArithmetic", "VTATarget",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["BUNDLE_FORMAT.md"]
         ),
         // The reference VTA functional simulator behind the VTA driver API (C).
@@ -67,6 +72,8 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TFLite", "GraphIR", "NPY", "VTATarget", "Partitioning", "Lowering", "Bundle", "CVTASim",
+                "CSDHost",
+                "CSDRuntime",
             ]
         ),
         .executableTarget(name: "vtac", dependencies: ["VTACLI"]),
@@ -84,7 +91,8 @@ let package = Package(
             name: "BundleTests",
             dependencies: ["Bundle", "CEBPF", "CSDHost", "CSDRuntime", "CVTASim", "VTATarget", "TestSupport"]
         ),
-        .testTarget(name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim"]),
+        .testTarget(
+            name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim", "TFLiteArithmetic"]),
         .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
         .testTarget(name: "VTAVerifyTests", dependencies: ["CVTAISA", "VTATarget"]),
         .testTarget(

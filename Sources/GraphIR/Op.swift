@@ -92,6 +92,20 @@ public struct PoolAttributes: Sendable, Equatable {
     public var paddingScheme: TFLite.Padding
     public var padding: Padding2D
     public var activation: Activation
+
+    public init(
+        filterH: Int, filterW: Int, strideH: Int, strideW: Int, paddingScheme: TFLite.Padding,
+        padding: Padding2D,
+        activation: Activation
+    ) {
+        self.filterH = filterH
+        self.filterW = filterW
+        self.strideH = strideH
+        self.strideW = strideW
+        self.paddingScheme = paddingScheme
+        self.padding = padding
+        self.activation = activation
+    }
 }
 
 public struct FullyConnectedAttributes: Sendable, Equatable {

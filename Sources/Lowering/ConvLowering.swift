@@ -84,8 +84,8 @@ public enum ConvLowering {
     public static func tiling(
         _ layer: ConvLayer, config: HardwareConfig, requantizer: TileRequantizer
     ) throws(LoweringError) -> Tiling {
-        let inpDepth = config.depth(.input)
-        let wgtDepth = config.depth(.weight)
+        // The requantizer's weight tiles and digit vectors sit at the top of those buffers.
+        let wgtDepth = config.depth(.weight) - requantizer.weightTiles()
         let accDepth = config.depth(.accumulator)
         let uopDepth = config.depth(.uop)
         var group = layer.outputBlocks
@@ -98,11 +98,16 @@ public enum ConvLowering {
         while rows > 0 {
             let pixels = rows * layer.outputWidth
             let inputBlocksLoaded = layer.depthwise ? group : layer.inputBlocks
-            let inp = inputBlocksLoaded * layer.inputRows(forOutputRows: rows) * layer.loadedWidth
+            let inp =
+                inputBlocksLoaded * layer.inputRows(forOutputRows: rows) * layer.loadedWidth
+                + requantizer.inputEntries(forTileVectors: config.depth(.accumulator))
             let acc = group * pixels + requantizer.accumulatorWords(forTileVectors: pixels)
             let kernel =
                 (layer.depthwise ? 1 : layer.inputBlocks) * layer.kernelW * pixels * (pixels < 3 ? group : 1)
-            if inp <= inpDepth && acc <= accDepth && kernel + requantizer.microOpSlots <= uopDepth { break }
+            if inp <= config.depth(.input) && acc <= accDepth && kernel + requantizer.microOpSlots <= uopDepth
+            {
+                break
+            }
             rows -= 1
         }
         guard rows > 0 else {

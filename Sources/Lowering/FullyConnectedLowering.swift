@@ -41,11 +41,14 @@ public enum FullyConnectedLowering {
         let partials = max(1, min(layer.inputBlocks, (3 + outputs - 1) / outputs))
         let weights = layer.outputBlocks * layer.inputBlocks
         let accumulators = partials * outputs
-        guard weights <= config.depth(.weight) else {
+        guard weights + requantizer.weightTiles() <= config.depth(.weight) else {
             throw LoweringError(
                 "\(weights) weight tiles do not fit the \(config.depth(.weight))-tile weight buffer")
         }
-        guard layer.rows * layer.inputBlocks <= config.depth(.input) else {
+        guard
+            layer.rows * layer.inputBlocks
+                + requantizer.inputEntries(forTileVectors: config.depth(.accumulator)) <= config.depth(.input)
+        else {
             throw LoweringError("\(layer.rows * layer.inputBlocks) input vectors do not fit the input buffer")
         }
         guard

@@ -6,12 +6,18 @@ public struct SegmentProgram: Sendable {
     public var instructions: [Instruction]
     public var uops: [MicroOp]
     public var relocations: [Relocation]
+    /// Builder instruction index → index in `instructions` (the token pass inserts no-ops).
+    private var indexMap: [Int]
+
+    /// Where the builder's instruction `i` ended up.
+    public func newIndex(_ i: Int) -> Int { indexMap[i] }
 
     /// Finishes a builder: inserts the dependency tokens and the FINISH epilogue, and moves
     /// the relocations to the instructions' final positions.
     public init(_ builder: StreamBuilder) {
         let result = TokenInsertion.apply(builder.instructions, accesses: builder.accesses)
         instructions = result.instructions
+        indexMap = result.newIndex
         uops = builder.uopImage
         relocations = builder.relocations.map { r in
             var moved = r

@@ -31,6 +31,15 @@ public protocol TileRequantizer {
     func emit(
         into builder: inout StreamBuilder, tile: AccumulatorTile, firstBlock: Int, resources: RequantResources
     )
+    /// WGT entries it needs (at the top of the weight buffer: layers keep them free).
+    func weightTiles() -> Int
+    /// INP entries it needs for a tile of `vectors` vectors (at the top of the input buffer).
+    func inputEntries(forTileVectors vectors: Int) -> Int
+}
+
+extension TileRequantizer {
+    public func weightTiles() -> Int { 0 }
+    public func inputEntries(forTileVectors vectors: Int) -> Int { 0 }
 }
 
 /// SRAM and DRAM areas a layer hands its requantizer.

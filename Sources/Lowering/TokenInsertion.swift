@@ -23,20 +23,25 @@ public enum TokenInsertion {
 
     public static func apply(_ input: [Instruction], accesses: [[MemoryAccess]]) -> Result {
         precondition(input.count == accesses.count, "one access list per instruction")
-        // 1. Load↔store dependencies need a compute instruction between them: insert no-ops.
+        // 1. A load that depends on a store (or a store on a load) has no queue to wait on:
+        //    a compute no-op placed right before it waits for the producer, and it waits for
+        //    the no-op. `router[c]` is that no-op; `routed[n]` the producer it waits for.
         var stream: [Instruction] = []
         var access: [[MemoryAccess]] = []
         var newIndex: [Int] = []
+        var router: [Int: Int] = [:]
+        var routed: [Int: Int] = [:]
         var history = AccessHistory()
         for (i, instruction) in input.enumerated() {
             let module = instruction.module
-            let needs = history.latestConflicts(of: accesses[i], excluding: module)
-            if module != .compute, let p = needs[module == .load ? .store : .load],
-                !hasCompute(stream, after: p)
-            {
-                stream.append(computeNoOp)
-                access.append([])
-                history.record([], index: stream.count - 1, module: .compute)
+            if module != .compute {
+                let other: ExecutionModule = module == .load ? .store : .load
+                if let p = history.latestConflicts(of: accesses[i], excluding: module)[other] {
+                    routed[stream.count] = p
+                    router[stream.count + 1] = stream.count
+                    stream.append(computeNoOp)
+                    access.append([])
+                }
             }
             newIndex.append(stream.count)
             stream.append(instruction.withDeps([]))
@@ -49,28 +54,24 @@ public enum TokenInsertion {
         stream.append(.finish(FinishInstruction()))
         access.append([])
 
-        // 3. Edges, consumer by consumer, coalesced per queue.
+        // 3. One edge per (producer module, consumer): the latest conflicting producer there.
         var lastCovered: [TokenQueue: Int] = [:]
         var replay = AccessHistory()
         var lastOf: [ExecutionModule: Int] = [:]
         for c in stream.indices {
             let module = stream[c].module
             var needs = replay.latestConflicts(of: access[c], excluding: module)
+            if let noOp = router[c] {
+                needs[module == .load ? .store : .load] = nil
+                needs[.compute] = max(needs[.compute] ?? -1, noOp)
+            }
+            if let p = routed[c] { needs[stream[p].module] = max(needs[stream[p].module] ?? -1, p) }
             if c == stream.count - 2 {  // the epilogue no-op waits for every load and store
                 needs[.load] = lastOf[.load]
                 needs[.store] = lastOf[.store]
             }
-            for (producerModule, p) in needs.sorted(by: { $0.value < $1.value }) {
-                // Load↔store: route through the latest compute instruction between them.
-                if producerModule != .compute && module != .compute {
-                    guard let mid = (p + 1..<c).last(where: { stream[$0].module == .compute }) else {
-                        continue
-                    }
-                    addEdge(&stream, &lastCovered, from: p, to: mid)
-                    addEdge(&stream, &lastCovered, from: mid, to: c)
-                } else {
-                    addEdge(&stream, &lastCovered, from: p, to: c)
-                }
+            for (_, p) in needs.sorted(by: { $0.value < $1.value }) {
+                addEdge(&stream, &lastCovered, from: p, to: c)
             }
             replay.record(access[c], index: c, module: module)
             lastOf[module] = c
@@ -81,10 +82,6 @@ public enum TokenInsertion {
     /// A compute-module instruction that does nothing but carry tokens: LOAD UOP of 0 elements.
     static let computeNoOp = Instruction.load(
         MemoryInstruction(memoryType: .uop, sramBase: 0, dramBase: 0, ySize: 1, xSize: 0, xStride: 0))
-
-    private static func hasCompute(_ stream: [Instruction], after p: Int) -> Bool {
-        stream[(p + 1)...].contains { $0.module == .compute }
-    }
 
     /// Sets push on the producer and pop on the consumer, unless an earlier pop on the same
     /// queue already came from this producer or a later one.

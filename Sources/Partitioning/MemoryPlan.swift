@@ -88,6 +88,9 @@ public enum MemoryPlanner {
             let last = max(lastUse[value.id], first)
             if onDevice(value, graph) {
                 let halo = halos[value.id]?.halo ?? .none
+                // A halo is filled once, at load: its bytes must never be shared with another
+                // tensor, so a haloed tensor lives for the whole inference.
+                let (first, last) = halo == .none ? (first, last) : (0, schedule)
                 let layout = PackedLayout(shape: value.shape, config: config, halo: halo)
                 layouts[value.id] = layout
                 deviceRequests.append(

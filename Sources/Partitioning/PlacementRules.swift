@@ -20,7 +20,8 @@ public enum PlacementRules {
     static let pools: Set<String> = ["MAX_POOL_2D", "AVERAGE_POOL_2D"]
     static let clamps: Set<String> = ["RELU", "RELU6", "RELU_N1_TO_1"]
     /// Every kind VTA can run.
-    public static let acceleratedKinds: Set<String> = matmuls.union(pools).union(clamps).union(["ADD"])
+    /// (ADD joins when its lowering lands: until then the CPU kernel runs it.)
+    public static let acceleratedKinds: Set<String> = matmuls.union(pools).union(clamps)
 
     /// The class of an operator kind, before any rule is checked.
     public static func operatorClass(of kind: String) -> OperatorClass {

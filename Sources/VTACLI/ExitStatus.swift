@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundle
 import Foundation
 import GraphIR
 import NPY
@@ -32,6 +33,10 @@ enum ErrorReporting {
         } catch let error as BadInput {
             throw fail(error.message, .badInput)
         } catch let error as TargetLoadError {
+            throw fail(error.description, .badInput)
+        } catch let error as PackagingError {
+            throw fail(error.description, .badInput)
+        } catch let error as BundleError {
             throw fail(error.description, .badInput)
         } catch {
             throw fail("internal error: \(error)", .internalError)

@@ -13,7 +13,8 @@ public struct VTACommand: ParsableCommand {
             """,
         version: VTACVersion.string,
         subcommands: [
-            InspectCommand.self, DisasmCommand.self, AsmCommand.self, SimCommand.self, TargetsCommand.self,
+            CompileCommand.self, RunCommand.self, ExportCommand.self, InspectCommand.self, DisasmCommand.self,
+            AsmCommand.self, SimCommand.self, TargetsCommand.self,
             SupportedOperatorsCommand.self,
         ]
     )

@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import GraphIR
+import Lowering
+import Partitioning
+import TFLite
+import VTATarget
+
+/// What `vtac compile` prints about a compiled model.
+public struct CompileSummary: Sendable {
+    public var target: String
+    public var profile: String
+    public var operatorsOnVTA: Int
+    public var operatorsOnCPU: Int
+    public var deviceCopies: Int
+    public var deviceRuns: Int
+    public var constantBytes: Int
+    public var activationBytes: Int
+    public var hostBytes: Int
+    public var instructions: Int
+    public var modelledCycles: Int
+    public var modelledMicroseconds: Double
+    public var bundleBytes: Int
+}
+
+/// The whole compiler: model → graph → placement → memory plan → microcode → bundle.
+public enum ModelCompiler {
+    public struct Output: Sendable {
+        public var bundle: [UInt8]
+        public var summary: CompileSummary
+        public var placement: PlacementPlan
+        public var lowered: LoweredModel
+    }
+
+    public static func compile(modelPath: String, target: Target) throws -> Output {
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: modelPath)))
+        let model = try TFLiteReader.read(bytes: file, path: modelPath)
+        let graph = try GraphBuilder.build(model, path: modelPath)
+        let placement = Placement.plan(graph, target: target)
+        let memory = MemoryPlanner.plan(placement.placed, target: target)
+        if let conflict = memory.haloConflicts.first {
+            throw PackagingError(
+                "\(modelPath): tensor \(placement.placed.graph.values[conflict].name) is read by layers that need "
+                    + "different padding values")
+        }
+        let lowered: LoweredModel
+        do {
+            lowered = try ModelLowering.lower(placement.placed, memory: memory, target: target)
+        } catch {
+            throw PackagingError("\(modelPath): \(error)")
+        }
+        let digest = Array(SHA256.hash(data: file))
+        var bundle = try ManifestBuilder(
+            placed: placement.placed, memory: memory, lowered: lowered, target: target
+        )
+        .build(modelName: URL(fileURLWithPath: modelPath).lastPathComponent, modelDigest: digest)
+        bundle.bpfELF = try CSDWrapperProgram.object(CSDWrapperDescription())
+        let bytes = try bundle.encode()
+        var cycles = 0
+        for segment in lowered.segments {
+            cycles += (try? target.timing(of: segment.instructions).totalCycles) ?? 0
+        }
+        let onVTA = placement.operators.filter { $0.device == .vta }.count
+        let summary = CompileSummary(
+            target: target.name, profile: target.profile.rawValue, operatorsOnVTA: onVTA,
+            operatorsOnCPU: placement.operators.count - onVTA, deviceCopies: placement.placed.copyCount,
+            deviceRuns: placement.placed.deviceRuns, constantBytes: lowered.constants.count,
+            activationBytes: memory.activationsSize, hostBytes: memory.hostSize,
+            instructions: lowered.segments.reduce(0) { $0 + $1.instructions.count }, modelledCycles: cycles,
+            modelledMicroseconds: Double(cycles) / target.clockMHz, bundleBytes: bytes.count)
+        return Output(bundle: bytes, summary: summary, placement: placement, lowered: lowered)
+    }
+}

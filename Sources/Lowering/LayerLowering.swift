@@ -1,0 +1,171 @@
+import GraphIR
+import Partitioning
+import TFLite
+import TFLiteArithmetic
+import VTATarget
+
+/// Node → layer descriptor, per operator kind.
+extension LayerContext {
+    mutating func lowerConvolution(
+        _ node: Node, _ a: ConvAttributes, into b: inout StreamBuilder
+    ) throws(LoweringError) {
+        let depthwise: Bool
+        if case .depthwiseConv2D = node.op { depthwise = true } else { depthwise = false }
+        guard let inputID = node.inputs[0] else { throw LoweringError("\(node.name): no input") }
+        let input = try allocation(inputID)
+        let output = try allocation(node.outputs[0])
+        let (weights, shape, bias, scales) = try weightsAndBias(node)
+        let inQ = try quantization(inputID)
+        let outQ = try quantization(node.outputs[0])
+        let prepared: ConvQuantization
+        do {
+            prepared = try ConvQuantization(
+                input: inQ, filterScales: scales, outputChannels: a.outputChannels, output: outQ,
+                activation: try Self.fused(a.activation))
+        } catch {
+            throw LoweringError("\(node.name): \(error)")
+        }
+        let packed =
+            depthwise
+            ? ConstantPacking.depthwise(weights, shape: shape, config: config)
+            : ConstantPacking.convolution(weights, shape: shape, config: config)
+        let sums = ConstantPacking.weightSums(weights, shape: shape, depthwise: depthwise)
+        let folded = ConstantPacking.foldedBias(
+            bias: bias, weightSums: sums, inputZeroPoint: Int(inQ.zeroPoint))
+        let weightsOffset = constants.append(packed.bytes.map { UInt8(bitPattern: $0) })
+        let biasOffset = constants.append(
+            ConstantsRegion.accumulatorVectors(folded, lanes: config.blockOut, batch: config.batch))
+        let perOutput = depthwise ? 0 : a.kernelH * a.kernelW * a.inputChannels
+        let plan = try requantizer(
+            node, rounding: .doubleRounding(prepared.multipliers), output: outQ,
+            activation: prepared.activationRange,
+            channels: a.outputChannels,
+            bounds: Self.bounds(
+                weights: weights, perOutput: perOutput, depthwise: depthwise, channels: a.outputChannels,
+                bias: bias))
+        let inLayout = input.layout!
+        let outLayout = output.layout!
+        let layer = ConvLayer(
+            depthwise: depthwise, inputHeight: inLayout.h, inputWidth: inLayout.w, outputHeight: outLayout.h,
+            outputWidth: outLayout.w, inputBlocks: inLayout.channelBlocks,
+            outputBlocks: outLayout.channelBlocks,
+            kernelH: a.kernelH, kernelW: a.kernelW, strideH: a.strideH, strideW: a.strideW,
+            padTop: a.padding.top,
+            padBottom: a.padding.bottom, padLeft: a.padding.left, padRight: a.padding.right,
+            inputOffset: input.offset,
+            inputHalo: inLayout.halo, outputOffset: output.offset, outputHalo: outLayout.halo,
+            weightsOffset: weightsOffset, biasOffset: biasOffset)
+        try ConvLowering.emit(layer, into: &b, requantizer: reserve(plan))
+        scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
+    }
+
+    mutating func lowerFullyConnected(
+        _ node: Node, _ a: FullyConnectedAttributes, into b: inout StreamBuilder
+    ) throws(LoweringError) {
+        guard let inputID = node.inputs[0] else { throw LoweringError("\(node.name): no input") }
+        let input = try allocation(inputID)
+        let output = try allocation(node.outputs[0])
+        let (weights, shape, bias, scales) = try weightsAndBias(node)
+        let inQ = try quantization(inputID)
+        let outQ = try quantization(node.outputs[0])
+        let prepared: FullyConnectedQuantization
+        do {
+            prepared = try FullyConnectedQuantization(
+                input: inQ, weightScales: scales, outputDepth: a.outputDepth, output: outQ,
+                activation: try Self.fused(a.activation))
+        } catch {
+            throw LoweringError("\(node.name): \(error)")
+        }
+        // A flatten of a packed tensor feeds the weights in packed order.
+        let inLayout = input.layout!
+        let packedInput = inLayout.h * inLayout.w > 1 || a.inputDepth != inLayout.c
+        let order: [Int?]? =
+            packedInput ? ConstantPacking.flattenOrder(of: Array(inLayout.shape), config: config) : nil
+        let rows = packedInput ? 1 : a.batches
+        let packed = ConstantPacking.fullyConnected(weights, shape: shape, config: config, inputOrder: order)
+        let sums = ConstantPacking.weightSums(weights, shape: shape, depthwise: false)
+        let folded = ConstantPacking.foldedBias(
+            bias: bias, weightSums: sums, inputZeroPoint: Int(inQ.zeroPoint))
+        let weightsOffset = constants.append(packed.bytes.map { UInt8(bitPattern: $0) })
+        let biasOffset = constants.append(
+            ConstantsRegion.accumulatorVectors(folded, lanes: config.blockOut, batch: config.batch))
+        let plan = try requantizer(
+            node, rounding: .floatScale(prepared.effectiveScales), output: outQ,
+            activation: prepared.activationRange,
+            channels: a.outputDepth,
+            bounds: Self.bounds(
+                weights: weights, perOutput: a.inputDepth, depthwise: false, channels: a.outputDepth,
+                bias: bias))
+        let layer = FullyConnectedLayer(
+            rows: rows, inputBlocks: packed.inBlocks, outputBlocks: packed.outBlocks,
+            inputOffset: input.offset,
+            outputOffset: output.offset, weightsOffset: weightsOffset, biasOffset: biasOffset)
+        try FullyConnectedLowering.emit(layer, into: &b, requantizer: reserve(plan))
+        scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
+    }
+
+    /// Places the plan's weight tiles and digit vectors at the top of the WGT and INP buffers,
+    /// and its round trips at the start of the scratch region (layers run one after another).
+    func reserve(_ plan: RequantizationPlan) -> RequantizationPlan {
+        var plan = plan
+        plan.placement.weightBase = config.depth(.weight) - plan.weightTiles()
+        plan.placement.inputBase =
+            config.depth(.input) - plan.inputEntries(forTileVectors: config.depth(.accumulator))
+        plan.placement.scratchOffset = 0
+        return plan
+    }
+
+    mutating func identityTile() -> Int {
+        if let identityOffset { return identityOffset }
+        var tile = [UInt8](repeating: 0, count: config.blockOut * config.blockIn)
+        for i in 0..<min(config.blockOut, config.blockIn) { tile[i * config.blockIn + i] = 1 }
+        let offset = constants.append(tile)
+        identityOffset = offset
+        return offset
+    }
+
+    mutating func lowerPool(
+        _ node: Node, _ a: PoolAttributes, into b: inout StreamBuilder
+    ) throws(LoweringError) {
+        guard let inputID = node.inputs[0] else { throw LoweringError("\(node.name): no input") }
+        let input = try allocation(inputID)
+        let output = try allocation(node.outputs[0])
+        let outQ = try quantization(node.outputs[0])
+        let range: ActivationRange
+        do {
+            range = try ActivationRange(try Self.fused(a.activation), output: outQ)
+        } catch {
+            throw LoweringError("\(node.name): \(error)")
+        }
+        let average: Bool
+        if case .averagePool2D = node.op { average = true } else { average = false }
+        let inLayout = input.layout!
+        let outLayout = output.layout!
+        let layer = PoolLayer(
+            average: average, inputHeight: inLayout.h, inputWidth: inLayout.w, outputHeight: outLayout.h,
+            outputWidth: outLayout.w, blocks: inLayout.channelBlocks, filterH: a.filterH, filterW: a.filterW,
+            strideH: a.strideH, strideW: a.strideW, padTop: a.padding.top, padBottom: a.padding.bottom,
+            padLeft: a.padding.left, padRight: a.padding.right, inputOffset: input.offset,
+            inputHalo: inLayout.halo,
+            outputOffset: output.offset, outputHalo: outLayout.halo, identityOffset: identityTile(),
+            activationMin: Int(range.min), activationMax: Int(range.max))
+        try PoolLowering.emit(layer, into: &b)
+        routes[node.id] = average ? "shift (power-of-two count)" : "none"
+    }
+
+    /// A standalone RELU/RELU6/RELU_N1_TO_1 with equal input and output quantization: a 1x1
+    /// max pool whose clamp is the activation.
+    mutating func lowerClamp(_ node: Node, into b: inout StreamBuilder) throws(LoweringError) {
+        let activation: Activation
+        switch node.op {
+        case .relu: activation = .relu
+        case .relu6: activation = .relu6
+        default: activation = .reluN1To1
+        }
+        try lowerPool(
+            node,
+            PoolAttributes(
+                filterH: 1, filterW: 1, strideH: 1, strideW: 1, paddingScheme: .valid, padding: .zero,
+                activation: activation), into: &b)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Bundle
+import Foundation
+import VTATarget
+
+/// `vtac compile`: a TFLite model to a bundle the drive's runtime executes.
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Compile an int8 TFLite model into a .csd bundle for the drive.",
+        discussion: """
+            Places every operator on VTA or the CPU, plans memory, lowers the accelerator \
+            segments to VTA microcode (every stream is checked by the verifier), generates the \
+            eBPF wrapper, and writes the bundle atomically. The same model and target always \
+            give the same bytes. Prints a summary unless --quiet.
+            """
+    )
+
+    @Argument(help: "The .tflite model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the bundle.")
+    var output: String
+
+    @OptionGroup var target: TargetOption
+
+    @Flag(help: "Print nothing on success.")
+    var quiet = false
+
+    func run() throws {
+        try ErrorReporting.run {
+            let target = try target.load()
+            let compiled = try ModelCompiler.compile(modelPath: model, target: target)
+            try FileIO.write(compiled.bundle, to: output)
+            if !quiet { print(Self.text(compiled.summary, output: output), terminator: "") }
+        }
+    }
+
+    static func text(_ s: CompileSummary, output: String) -> String {
+        """
+        wrote \(output) (\(grouped(s.bundleBytes)) bytes) for \(s.target) (\(s.profile) ISA)
+        operators     \(s.operatorsOnVTA) on VTA, \(s.operatorsOnCPU) on CPU
+        device copies \(s.deviceCopies); device runs per inference \(s.deviceRuns)
+        memory        constants \(grouped(s.constantBytes)) B, device activations \(grouped(s.activationBytes)) B, host \(grouped(s.hostBytes)) B
+        microcode     \(grouped(s.instructions)) instructions; modelled \(grouped(s.modelledCycles)) cycles (\(String(format: "%.1f", s.modelledMicroseconds)) µs)
+
+        """
+    }
+}

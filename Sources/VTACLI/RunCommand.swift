@@ -1,0 +1,119 @@
+import ArgumentParser
+import Bundle
+import CSDHost
+import CSDRuntime
+import CVTASim
+import Foundation
+import NPY
+
+/// `vtac run`: executes a bundle as the drive would, on the reference simulator.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a .csd bundle on inputs, as the drive does, over the reference simulator.",
+        discussion: """
+            The bundle's eBPF wrapper runs in our eBPF VM with the runtime's helpers; the \
+            accelerator segments run on the reference VTA simulator configured as the bundle's \
+            target. Give one --input per model input (in the model's order). A leading axis \
+            beyond the model's shape holds several records, which run through the wrapper's \
+            record loop; the outputs then carry that axis too. Give one -o per model output.
+            """
+    )
+
+    @Argument(help: "The .csd bundle.")
+    var bundle: String
+
+    @Option(name: .customLong("input"), help: "An input .npy (repeat for several inputs).")
+    var inputs: [String] = []
+
+    @Option(name: .shortAndLong, help: "Where to write an output .npy (repeat for several outputs).")
+    var output: [String] = []
+
+    func run() throws {
+        try ErrorReporting.run {
+            let file = try FileIO.read(bundle)
+            let decoded = try CSDBundle.decode(file, path: bundle)
+            let io = try BundleIO(manifest: decoded.manifest, path: bundle)
+            guard inputs.count == io.inputs.count else {
+                throw BadInput(
+                    message:
+                        "\(bundle): the model has \(io.inputs.count) inputs; \(inputs.count) --input given")
+            }
+            guard output.count == io.outputs.count else {
+                throw BadInput(
+                    message: "\(bundle): the model has \(io.outputs.count) outputs; \(output.count) -o given")
+            }
+            let arrays = try inputs.map { path throws in try NPYFile.read(path: path) }
+            let (records, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
+            let result = try HostRun.run(
+                elf: decoded.bpfELF, input: region, manifest: decoded.manifest, records: records,
+                outputRecordSize: Int(decoded.manifest.outputRecordSize), path: bundle)
+            let outArrays = try io.outputs(from: result, records: records)
+            for (array, path) in zip(outArrays, output) { try NPYFile.write(array, path: path) }
+        }
+    }
+}
+
+/// Runs a wrapper program over an input region with the runtime's helpers on the simulator
+/// configured as the bundle's hardware.
+enum HostRun {
+    static func run(
+        elf: [UInt8], input: [UInt8], manifest: Vtac_Bundle_Manifest, records: Int, outputRecordSize: Int,
+        path: String
+    ) throws -> [UInt8] {
+        let h = manifest.hardware
+        var sim = VTASimConfig()
+        sim.LOG_INP_WIDTH = h.logInpWidth
+        sim.LOG_WGT_WIDTH = h.logWgtWidth
+        sim.LOG_ACC_WIDTH = h.logAccWidth
+        sim.LOG_BATCH = h.logBatch
+        sim.LOG_BLOCK_IN = h.logBlockIn
+        sim.LOG_BLOCK_OUT = h.logBlockOut
+        sim.LOG_UOP_BUFF_SIZE = h.logUopBuffSize
+        sim.LOG_INP_BUFF_SIZE = h.logInpBuffSize
+        sim.LOG_WGT_BUFF_SIZE = h.logWgtBuffSize
+        sim.LOG_ACC_BUFF_SIZE = h.logAccBuffSize
+        sim.profile = h.profile == .extended ? VTA_SIM_PROFILE_EXTENDED : VTA_SIM_PROFILE_STOCK
+        guard let device = VTASimDeviceAllocWithConfig(&sim) else {
+            throw BadInput(message: "\(path): the simulator cannot model this bundle's hardware")
+        }
+        defer { VTADeviceFree(device) }
+        var options = csd_host_options()
+        csd_host_default_options(&options)
+        options.runtime.device = device
+        options.runtime.hardware.LOG_INP_WIDTH = h.logInpWidth
+        options.runtime.hardware.LOG_WGT_WIDTH = h.logWgtWidth
+        options.runtime.hardware.LOG_ACC_WIDTH = h.logAccWidth
+        options.runtime.hardware.LOG_BATCH = h.logBatch
+        options.runtime.hardware.LOG_BLOCK_IN = h.logBlockIn
+        options.runtime.hardware.LOG_BLOCK_OUT = h.logBlockOut
+        options.runtime.hardware.LOG_UOP_BUFF_SIZE = h.logUopBuffSize
+        options.runtime.hardware.LOG_INP_BUFF_SIZE = h.logInpBuffSize
+        options.runtime.hardware.LOG_WGT_BUFF_SIZE = h.logWgtBuffSize
+        options.runtime.hardware.LOG_ACC_BUFF_SIZE = h.logAccBuffSize
+        options.runtime.hardware.profile = h.profile == .extended ? 1 : 0
+        var inputBuffer = input
+        var output = [UInt8](repeating: 0, count: 16 + records * outputRecordSize)
+        var report = csd_host_report()
+        var err = [CChar](repeating: 0, count: 512)
+        let status = inputBuffer.withUnsafeMutableBytes { inBytes in
+            output.withUnsafeMutableBytes { outBytes in
+                elf.withUnsafeBytes { elfBytes in
+                    csd_host_run_with(
+                        &options, elfBytes.baseAddress, elf.count, inBytes.baseAddress, inBytes.count,
+                        outBytes.baseAddress, outBytes.count, &report, &err, err.count)
+                }
+            }
+        }
+        let message = SimulatorDevice.text(err)
+        guard status == CSD_HOST_OK else {
+            throw BadInput(message: "\(path): the drive's program failed: \(message)")
+        }
+        let done = Int(output[0]) | Int(output[1]) << 8 | Int(output[2]) << 16 | Int(output[3]) << 24
+        let stop = Int(output[4]) | Int(output[5]) << 8 | Int(output[6]) << 16 | Int(output[7]) << 24
+        guard done == records else {
+            throw BadInput(message: "\(path): \(done) of \(records) records ran (stop reason \(stop))")
+        }
+        return Array(output[16...])
+    }
+}
