@@ -11,12 +11,19 @@ public struct FullyConnectedLayer: Sendable {
     public var outputOffset: Int
     public var weightsOffset: Int
     public var biasOffset: Int
+    /// Packed element index of (row, block) = row·rowStride + block·blockStride: [row][block]
+    /// for an [N, C] tensor, [block][row] when the rows are a spatial dimension.
+    public var inputRowStride: Int, inputBlockStride: Int
+    public var outputRowStride: Int, outputBlockStride: Int
 
     public init(
         rows: Int, inputBlocks: Int, outputBlocks: Int, inputOffset: Int, outputOffset: Int,
-        weightsOffset: Int,
-        biasOffset: Int
+        weightsOffset: Int, biasOffset: Int, rowsOutermost: Bool = true
     ) {
+        inputRowStride = rowsOutermost ? inputBlocks : 1
+        inputBlockStride = rowsOutermost ? 1 : rows
+        outputRowStride = rowsOutermost ? outputBlocks : 1
+        outputBlockStride = rowsOutermost ? 1 : rows
         self.rows = rows
         self.inputBlocks = inputBlocks
         self.outputBlocks = outputBlocks
@@ -79,7 +86,8 @@ public enum FullyConnectedLowering {
                         uops.append(
                             MicroOp(
                                 dst: part * outputs + block * layer.rows + row,
-                                src: row * layer.inputBlocks + firstBlock + part,
+                                src: row * layer.inputRowStride + (firstBlock + part)
+                                    * layer.inputBlockStride,
                                 wgt: block * layer.inputBlocks + firstBlock + part))
                     }
                 }
@@ -95,7 +103,9 @@ public enum FullyConnectedLowering {
         }
         let rounds = layer.inputBlocks / partials
         let main = b.loadKernel(kernel(parts: partials, firstBlock: 0), at: slot)
-        b.gemm(uops: main, iterOut: rounds, iterIn: 1, dst: (0, 0), src: (partials, 0), wgt: (partials, 0))
+        b.gemm(
+            uops: main, iterOut: rounds, iterIn: 1, dst: (0, 0), src: (partials * layer.inputBlockStride, 0),
+            wgt: (partials, 0))
         slot = main.upperBound
         let remainder = layer.inputBlocks - rounds * partials
         if remainder > 0 {
@@ -116,11 +126,11 @@ public enum FullyConnectedLowering {
                 into: &b,
                 tile: AccumulatorTile(base: block * layer.rows, rows: layer.rows, blocks: 1, rowStride: 1),
                 firstBlock: block, resources: resources)
-            // Rows of this block go to [row][outBlock]: a stride of outputBlocks elements.
+            // The rows of this block, outputRowStride elements apart.
             b.store(
                 sram: block * layer.rows, region: .activations,
-                byteOffset: layer.outputOffset + block * elementBytes,
-                rows: layer.rows, columns: 1, stride: layer.outputBlocks)
+                byteOffset: layer.outputOffset + block * layer.outputBlockStride * elementBytes,
+                rows: layer.rows, columns: 1, stride: layer.outputRowStride)
         }
     }
 }

@@ -9,12 +9,25 @@ extension LayerContext {
     mutating func lowerConvolution(
         _ node: Node, _ a: ConvAttributes, into b: inout StreamBuilder
     ) throws(LoweringError) {
-        let depthwise: Bool
+        var depthwise: Bool
         if case .depthwiseConv2D = node.op { depthwise = true } else { depthwise = false }
         guard let inputID = node.inputs[0] else { throw LoweringError("\(node.name): no input") }
         let input = try allocation(inputID)
         let output = try allocation(node.outputs[0])
-        let (weights, shape, bias, scales) = try weightsAndBias(node)
+        var (weights, shape, bias, scales) = try weightsAndBias(node)
+        if depthwise && a.depthMultiplier > 1 {
+            // One input channel times a depth multiplier is a plain convolution: weights
+            // [1][KH][KW][OC] become [OC][KH][KW][1].
+            guard a.inputChannels == 1 else {
+                throw LoweringError("\(node.name): a depth multiplier needs one input channel on VTA")
+            }
+            let (kh, kw, oc) = (shape[1], shape[2], shape[3])
+            var transposed = [Int8](repeating: 0, count: weights.count)
+            for o in 0..<oc { for t in 0..<(kh * kw) { transposed[o * kh * kw + t] = weights[t * oc + o] } }
+            weights = transposed
+            shape = [oc, kh, kw, 1]
+            depthwise = false
+        }
         let inQ = try quantization(inputID)
         let outQ = try quantization(node.outputs[0])
         let prepared: ConvQuantization
@@ -76,12 +89,21 @@ extension LayerContext {
         } catch {
             throw LoweringError("\(node.name): \(error)")
         }
-        // A flatten of a packed tensor feeds the weights in packed order.
+        // Rows are the batch ([N, C]) or one spatial dimension ([N, 1, X, C] with N = 1);
+        // otherwise a single row flattens a packed tensor, read in packed order.
         let inLayout = input.layout!
-        let packedInput = inLayout.h * inLayout.w > 1 || a.inputDepth != inLayout.c
+        let rowsOutermost =
+            inLayout.n == a.batches && inLayout.h * inLayout.w == 1 && inLayout.c == a.inputDepth
+        let rowsSpatial =
+            a.batches > 1 && inLayout.n == 1 && inLayout.h * inLayout.w == a.batches
+            && inLayout.c == a.inputDepth
+        guard rowsOutermost || rowsSpatial || a.batches == 1 else {
+            throw LoweringError("\(node.name): the input's layout does not give the FULLY_CONNECTED's rows")
+        }
+        let flatten = !rowsOutermost && !rowsSpatial
         let order: [Int?]? =
-            packedInput ? ConstantPacking.flattenOrder(of: Array(inLayout.shape), config: config) : nil
-        let rows = packedInput ? 1 : a.batches
+            flatten ? ConstantPacking.flattenOrder(of: Array(inLayout.shape), config: config) : nil
+        let rows = flatten ? 1 : a.batches
         let packed = ConstantPacking.fullyConnected(weights, shape: shape, config: config, inputOrder: order)
         let sums = ConstantPacking.weightSums(weights, shape: shape, depthwise: false)
         let folded = ConstantPacking.foldedBias(
@@ -99,7 +121,8 @@ extension LayerContext {
         let layer = FullyConnectedLayer(
             rows: rows, inputBlocks: packed.inBlocks, outputBlocks: packed.outBlocks,
             inputOffset: input.offset,
-            outputOffset: output.offset, weightsOffset: weightsOffset, biasOffset: biasOffset)
+            outputOffset: output.offset, weightsOffset: weightsOffset, biasOffset: biasOffset,
+            rowsOutermost: !rowsSpatial)
         try FullyConnectedLowering.emit(layer, into: &b, requantizer: reserve(plan))
         scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
     }

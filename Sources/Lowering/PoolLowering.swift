@@ -93,7 +93,9 @@ public enum PoolLowering {
         while rows > 1 {
             let inRows = (rows - 1) * layer.strideH + layer.filterH
             if inRows * width <= config.depth(.input)
-                && inRows * width + rows * layer.outputWidth + 2 <= config.depth(.accumulator)
+                // Input copy, output tile, and for average pooling the rounding indicator's tile.
+                && inRows * width + rows * layer.outputWidth * (layer.average ? 2 : 1)
+                    <= config.depth(.accumulator)
             {
                 break
             }

@@ -12,10 +12,15 @@ public struct PackedLayout: Sendable, Equatable {
     public var halo: Padding2DHalo
 
     public init(shape: [Int], config: HardwareConfig, halo: Padding2DHalo = .none) {
-        // Rank < 4 tensors (e.g. FULLY_CONNECTED's [N, C]) are [N, 1, 1, C].
-        let padded =
-            shape.count >= 4 ? Array(shape.suffix(4)) : [shape.first ?? 1] + [1, 1] + [shape.last ?? 1]
-        self.shape = shape.count == 1 ? [1, 1, 1, shape[0]] : padded
+        // Lower ranks as the runtime reads them: [N, C] → [N, 1, 1, C], [N, X, C] → [N, 1, X, C],
+        // [C] → [1, 1, 1, C].
+        switch shape.count {
+        case 0: self.shape = [1, 1, 1, 1]
+        case 1: self.shape = [1, 1, 1, shape[0]]
+        case 2: self.shape = [shape[0], 1, 1, shape[1]]
+        case 3: self.shape = [shape[0], 1, shape[1], shape[2]]
+        default: self.shape = Array(shape.suffix(4))
+        }
         batch = config.batch
         block = config.blockOut
         self.halo = halo
