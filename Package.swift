@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "CSDKernelsTests",
             dependencies: ["CSDKernels", "TFLiteArithmetic", "NPY", "TFLite", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["vtac", "NPY", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vtac", "csd-run", "NPY", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

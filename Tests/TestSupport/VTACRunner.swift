@@ -21,6 +21,15 @@ public enum VTACRunner {
     }
 
     public static func run(_ arguments: [String]) throws -> VTACRun {
+        try run(executable: executable, arguments)
+    }
+
+    /// Runs another tool built beside `vtac` (e.g. `csd-run`).
+    public static func runTool(_ name: String, _ arguments: [String]) throws -> VTACRun {
+        try run(executable: executable.deletingLastPathComponent().appendingPathComponent(name), arguments)
+    }
+
+    static func run(executable: URL, _ arguments: [String]) throws -> VTACRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
