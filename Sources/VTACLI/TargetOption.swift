@@ -10,11 +10,17 @@ struct TargetOption: ParsableArguments {
         help: "Hardware target: a folder name under Schedules/ (alkali, pynq, fsim, cloud) or a folder path.")
     var name: String = Target.defaultName
 
+    @Option(
+        help: "Override the target's ISA profile: stock (MIN/MAX/ADD/SHR) or extended (adds MUL, ACC_8BIT).")
+    var isa: ISAProfile?
+
     func load() throws -> Target {
-        if name.contains("/") {
-            return try Target.load(directory: URL(fileURLWithPath: name, isDirectory: true))
-        }
-        return try Target.load(name: name)
+        var target =
+            name.contains("/")
+            ? try Target.load(directory: URL(fileURLWithPath: name, isDirectory: true))
+            : try Target.load(name: name)
+        if let isa { target.profile = isa }
+        return target
     }
 }
 
