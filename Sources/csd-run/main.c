@@ -1,7 +1,7 @@
 /*
  * csd-run — plays the Alkali drive's part on a host:
  *
- *   csd-run firmware.o input.bin output.bin [--output-size N] [--budget N]
+ *   csd-run firmware.o input.bin output.bin [--output-size N] [--budget N] [--extended]
  *
  * Loads the eBPF wrapper (an ELF object) into the Alkali-flavored VM, registers print and
  * the CSD runtime's helpers, runs it over the input (r1 = input, r2 = output, r3 = input
@@ -20,10 +20,14 @@
 #include <string.h>
 
 #include "csd_host.h"
+#include "vta_sim.h"
 
 static void usage(void) {
   fprintf(stderr, "usage: csd-run firmware.o input.bin output.bin [--output-size N] "
-                  "[--budget N]\n");
+                  "[--budget N] [--extended]\n"
+                  "  --extended  simulate a VTA core with the extended ISA (ALU MUL, ACC_8BIT),\n"
+                  "              as the upstream functional simulator has; the default is the\n"
+                  "              Alkali board's stock core\n");
 }
 
 static int read_file(const char *path, uint8_t **data, size_t *size) {
@@ -68,8 +72,12 @@ int main(int argc, char **argv) {
   const char *paths[3];
   int npaths = 0;
   unsigned long long output_size = 0, budget = 0;
-  int have_size = 0;
+  int have_size = 0, extended = 0;
   for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--extended")) {
+      extended = 1;
+      continue;
+    }
     if (!strcmp(argv[i], "--output-size") || !strcmp(argv[i], "--budget")) {
       unsigned long long v;
       if (i + 1 >= argc || parse_u64(argv[i + 1], &v)) {
@@ -126,6 +134,14 @@ int main(int argc, char **argv) {
   csd_host_options o;
   csd_host_default_options(&o);
   o.budget = budget;
+  if (extended) {
+    /* The simulated device and the runtime's idea of it both get the extended profile. */
+    VTASimConfig c;
+    VTASimGetNextConfig(&c);
+    c.profile = VTA_SIM_PROFILE_EXTENDED;
+    VTASimSetNextConfig(&c);
+    o.runtime.hardware.profile = 1;
+  }
   csd_host_report report;
   char err[1024];
   int rc = csd_host_run_with(&o, elf, elf_len, input, input_len, output, (size_t)output_size,

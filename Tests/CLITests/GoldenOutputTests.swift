@@ -42,6 +42,23 @@ import Testing
         #expect(got.type == golden.type && got.shape == golden.shape, "\(model) on \(target)")
         let differing = zip(got.bytes, golden.bytes).filter { $0 != $1 }.count
         #expect(got.bytes == golden.bytes, "\(model) on \(target): \(differing) bytes differ from the golden")
+
+        // The same bundle exported for Alkali and run by csd-run, as the drive runs it.
+        let export = dir.appendingPathComponent("alkali").path
+        let exported = try VTACRunner.run([
+            "export", "--alkali", bundle, "--input", folder.appendingPathComponent("input_0.npy").path, "-o",
+            export,
+        ])
+        try #require(exported.status == 0, "\(exported.stderr)")
+        let outputPath = dir.appendingPathComponent("output.bin").path
+        let extended = target == "fsim" ? ["--extended"] : []
+        let csdRun = try VTACRunner.runTool(
+            "csd-run", [export + "/firmware.o", export + "/input.bin", outputPath] + extended)
+        try #require(csdRun.status == 0, "\(model) on \(target): \(csdRun.stderr)")
+        let region = try Fixtures.bytes(outputPath)
+        #expect(
+            Array(region[16..<(16 + golden.bytes.count)]) == golden.bytes, "\(model) on \(target) via csd-run"
+        )
     }
 
     /// The exported files run under `csd-run` exactly as on the drive, and give the golden too.
