@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmark: per accelerator layer of MLPerf Tiny ResNet-8 and our tiny MobileNet (or the
+# models given) on a target (default alkali): MACs, instructions, DRAM bytes, modelled cycles,
+# the roofline bound (max of MACs / (BATCH·BLOCK_IN·BLOCK_OUT) and DRAM bytes / bus bytes per
+# cycle), utilisation and the requantization route. Prints the figures; asserts nothing.
+#   Tools/bench/layers.sh [--target T] [MODEL.tflite...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+target=alkali
+if [ "${1:-}" = "--target" ]; then target=$2; shift 2; fi
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=("${VTAC_SHARED_MODELS:-$root/../shared/models}/resnet8_cifar10/model.tflite" \
+    "$root/Models/tiny_mobilenet/model.tflite")
+source "$root/Tools/setup.sh"
+vtac_setup
+swift build --package-path "$root" -c release --product vtac >&2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for model in "${models[@]}"; do
+    echo "== $model on $target"
+    "$root/.build/release/vtac" compile "$model" -o "$work/m.csd" --target "$target" --layers
+    echo
+done
