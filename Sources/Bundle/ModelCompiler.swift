@@ -35,8 +35,9 @@ public enum ModelCompiler {
     }
 
     public static func compile(modelPath: String, target: Target) throws -> Output {
+        // The reader checks the file (missing, a directory, unreadable) with its own messages.
+        let model = try TFLiteReader.read(path: modelPath)
         let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: modelPath)))
-        let model = try TFLiteReader.read(bytes: file, path: modelPath)
         let graph = try GraphBuilder.build(model, path: modelPath)
         let placement = Placement.plan(graph, target: target)
         let memory = MemoryPlanner.plan(placement.placed, target: target)

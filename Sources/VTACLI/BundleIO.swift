@@ -40,16 +40,18 @@ struct BundleIO {
     }
 
     /// How many records `array` holds for `tensor`: its shape, or a leading record axis before
-    /// it (replacing a leading 1).
-    static func records(_ array: NPYArray, _ tensor: Tensor, path: String) throws -> Int {
-        if array.shape == tensor.shape { return 1 }
+    /// it (`prepended`), or in place of its leading 1.
+    static func records(
+        _ array: NPYArray, _ tensor: Tensor, path: String
+    ) throws -> (count: Int, prepended: Bool) {
+        if array.shape == tensor.shape { return (1, false) }
         if array.shape.count == tensor.shape.count + 1, Array(array.shape.dropFirst()) == tensor.shape {
-            return array.shape[0]
+            return (array.shape[0], true)
         }
         if tensor.shape.first == 1, array.shape.count == tensor.shape.count,
             Array(array.shape.dropFirst()) == Array(tensor.shape.dropFirst())
         {
-            return array.shape[0]
+            return (array.shape[0], false)
         }
         throw BadInput(
             message:
@@ -59,8 +61,9 @@ struct BundleIO {
 
     func inputRegion(
         bundle: [UInt8], arrays: [NPYArray], paths: [String]
-    ) throws -> (records: Int, region: [UInt8]) {
+    ) throws -> (records: Int, prepended: Bool, region: [UInt8]) {
         var count: Int? = nil
+        var prepended = false
         for (i, (array, tensor)) in zip(arrays, inputs).enumerated() {
             guard array.type == tensor.type else {
                 throw BadInput(
@@ -68,7 +71,8 @@ struct BundleIO {
                         "\(paths[i]): \(array.type.name) data for input \(tensor.name) of type \(tensor.type.name)"
                 )
             }
-            let n = try Self.records(array, tensor, path: paths[i])
+            let (n, prepends) = try Self.records(array, tensor, path: paths[i])
+            if i == 0 { prepended = prepends }
             if let count, count != n {
                 throw BadInput(message: "\(paths[i]): \(n) records, but the first input has \(count)")
             }
@@ -89,17 +93,26 @@ struct BundleIO {
             }
             region += record
         }
-        return (records, region)
+        return (records, prepended, region)
     }
 
-    func outputs(from bytes: [UInt8], records: Int) throws -> [NPYArray] {
+    /// The outputs, with the records' axis in the style of the inputs: before the output's shape
+    /// (`prepended`), or in place of its leading 1.
+    func outputs(from bytes: [UInt8], records: Int, prepended: Bool) throws -> [NPYArray] {
         try outputs.map { tensor throws in
             var data: [UInt8] = []
             for r in 0..<records {
                 let base = r * outputRecordSize + tensor.recordOffset
                 data += bytes[base..<(base + tensor.size)]
             }
-            let shape = records == 1 ? tensor.shape : [records] + tensor.shape
+            let shape: [Int]
+            if records == 1 && !prepended {
+                shape = tensor.shape
+            } else if !prepended && tensor.shape.first == 1 {
+                shape = [records] + tensor.shape.dropFirst()
+            } else {
+                shape = [records] + tensor.shape
+            }
             return try NPYArray(type: tensor.type, shape: shape, bytes: data)
         }
     }

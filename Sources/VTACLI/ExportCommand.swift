@@ -40,7 +40,7 @@ struct ExportCommand: ParsableCommand {
                         "\(bundle): the model has \(io.inputs.count) inputs; \(inputs.count) --input given")
             }
             let arrays = try inputs.map { path throws in try NPYFile.read(path: path) }
-            let (records, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
+            let (records, _, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             } catch {

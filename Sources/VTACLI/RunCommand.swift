@@ -44,11 +44,11 @@ struct RunCommand: ParsableCommand {
                     message: "\(bundle): the model has \(io.outputs.count) outputs; \(output.count) -o given")
             }
             let arrays = try inputs.map { path throws in try NPYFile.read(path: path) }
-            let (records, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
+            let (records, prepended, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
             let result = try HostRun.run(
                 elf: decoded.bpfELF, input: region, manifest: decoded.manifest, records: records,
                 outputRecordSize: Int(decoded.manifest.outputRecordSize), path: bundle)
-            let outArrays = try io.outputs(from: result, records: records)
+            let outArrays = try io.outputs(from: result, records: records, prepended: prepended)
             for (array, path) in zip(outArrays, output) { try NPYFile.write(array, path: path) }
         }
     }
