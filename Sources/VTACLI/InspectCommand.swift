@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundle
 import Foundation
 import GraphIR
 import Partitioning
@@ -17,8 +18,20 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The .tflite model to inspect.")
+    @Argument(help: "The .tflite model or .csd bundle to inspect.")
     var model: String
+
+    @Flag(
+        help:
+            "For a bundle: print the microcode of every segment, annotated with layers, and the eBPF wrapper."
+    )
+    var disasm = false
+
+    @Option(help: "With --disasm: only this segment.")
+    var segment: Int?
+
+    @Option(help: "With --disasm: only this layer (its name).")
+    var layer: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -30,6 +43,26 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try ErrorReporting.run {
+            let bytes = try FileIO.read(model)
+            if BundleReport.isBundle(bytes) {
+                let bundle = try CSDBundle.decode(bytes, path: model)
+                if disasm {
+                    print(
+                        try BundleReport.disassembly(bundle, path: model, segment: segment, layer: layer),
+                        terminator: "")
+                } else if json {
+                    // Protobuf's JSON mapping, pretty-printed with sorted keys.
+                    let compact = try bundle.manifest.jsonUTF8Data()
+                    let object = try JSONSerialization.jsonObject(with: compact)
+                    let pretty = try JSONSerialization.data(
+                        withJSONObject: object,
+                        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                    print(String(decoding: pretty, as: UTF8.self))
+                } else {
+                    print(BundleReport.text(bundle, path: model, size: bytes.count), terminator: "")
+                }
+                return
+            }
             let loaded = try LoadedModel.load(path: model)
             if placement {
                 let target = try target.load()

@@ -175,3 +175,69 @@ import Testing
         #expect(run.stderr.contains("checksum"), "\(run.stderr)")
     }
 }
+
+/// `vtac inspect bundle.csd`: the manifest in words and as JSON, and the microcode.
+@Suite struct BundleInspectionTests {
+    func compiled(_ model: String) throws -> (dir: URL, bundle: String) {
+        let dir = try GoldenOutputTests.temporaryDirectory()
+        let bundle = dir.appendingPathComponent("m.csd").path
+        let run = try VTACRunner.run([
+            "compile", GoldenOutputTests.folder(model).appendingPathComponent("model.tflite").path, "-o",
+            bundle, "--quiet",
+        ])
+        try #require(run.status == 0, "\(run.stderr)")
+        return (dir, bundle)
+    }
+
+    @Test func manifestInWordsAndJSON() throws {
+        let (dir, bundle) = try compiled("shared-micro_speech")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try VTACRunner.run(["inspect", bundle])
+        try #require(text.status == 0, "\(text.stderr)")
+        for needle in [
+            "by vtac", "target    alkali", "Steps (one inference)", "run segment 0", "SOFTMAX", "Layers",
+        ] {
+            #expect(text.stdout.contains(needle), "missing \(needle)")
+        }
+        let json = try VTACRunner.run(["inspect", bundle, "--json"])
+        try #require(json.status == 0)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["producer"] as? String == "vtac")
+        #expect((object["segments"] as? [Any])?.count == 1)
+        #expect(
+            (object["layers"] as? [[String: Any]])?.contains { $0["kind"] as? String == "CONV_2D" } == true)
+    }
+
+    /// A segment's disassembly assembles back to the bundle's own instruction words.
+    @Test func segmentDisassemblyRoundTrips() throws {
+        let (dir, bundle) = try compiled("conv1x1")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let listing = try VTACRunner.run(["inspect", bundle, "--disasm", "--segment", "0"])
+        try #require(listing.status == 0, "\(listing.stderr)")
+        #expect(listing.stdout.contains("# layer"))
+        let source = dir.appendingPathComponent("s0.s").path
+        try listing.stdout.write(toFile: source, atomically: true, encoding: .utf8)
+        let words = dir.appendingPathComponent("s0.insn").path
+        let asm = try VTACRunner.run(["asm", source, "-o", words])
+        try #require(asm.status == 0, "\(asm.stderr)")
+        let assembled = try Fixtures.bytes(words)
+        // The bundle's INSTRUCTIONS section, read back through the container.
+        let all = try VTACRunner.run(["inspect", bundle, "--json"])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])
+        let segments = try #require(object["segments"] as? [[String: Any]])
+        #expect(assembled.count == (segments[0]["instructionCount"] as? Int ?? 0) * 16)
+        // Disassembling the assembled words gives the same listing lines (ignoring comments).
+        let again = try VTACRunner.run(["disasm", words])
+        func code(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map {
+                String($0.split(separator: "#", omittingEmptySubsequences: false)[0]).trimmingCharacters(
+                    in: .whitespaces)
+            }.filter { !$0.isEmpty }
+        }
+        #expect(code(again.stdout) == code(listing.stdout))
+        let full = try VTACRunner.run(["inspect", bundle, "--disasm"])
+        #expect(full.stdout.contains("# eBPF wrapper") && full.stdout.contains("csd_infer"))
+    }
+}
