@@ -62,18 +62,9 @@ enum HostRun {
         path: String
     ) throws -> [UInt8] {
         let h = manifest.hardware
-        var sim = VTASimConfig()
-        sim.LOG_INP_WIDTH = h.logInpWidth
-        sim.LOG_WGT_WIDTH = h.logWgtWidth
-        sim.LOG_ACC_WIDTH = h.logAccWidth
-        sim.LOG_BATCH = h.logBatch
-        sim.LOG_BLOCK_IN = h.logBlockIn
-        sim.LOG_BLOCK_OUT = h.logBlockOut
-        sim.LOG_UOP_BUFF_SIZE = h.logUopBuffSize
-        sim.LOG_INP_BUFF_SIZE = h.logInpBuffSize
-        sim.LOG_WGT_BUFF_SIZE = h.logWgtBuffSize
-        sim.LOG_ACC_BUFF_SIZE = h.logAccBuffSize
-        sim.profile = h.profile == .extended ? VTA_SIM_PROFILE_EXTENDED : VTA_SIM_PROFILE_STOCK
+        let config = try BundleReport.config(h, path: path)
+        let extended = h.profile == .extended
+        var sim = DeviceConfigs.simulator(config, extended: extended)
         guard let device = VTASimDeviceAllocWithConfig(&sim) else {
             throw BadInput(message: "\(path): the simulator cannot model this bundle's hardware")
         }
@@ -81,17 +72,7 @@ enum HostRun {
         var options = csd_host_options()
         csd_host_default_options(&options)
         options.runtime.device = device
-        options.runtime.hardware.LOG_INP_WIDTH = h.logInpWidth
-        options.runtime.hardware.LOG_WGT_WIDTH = h.logWgtWidth
-        options.runtime.hardware.LOG_ACC_WIDTH = h.logAccWidth
-        options.runtime.hardware.LOG_BATCH = h.logBatch
-        options.runtime.hardware.LOG_BLOCK_IN = h.logBlockIn
-        options.runtime.hardware.LOG_BLOCK_OUT = h.logBlockOut
-        options.runtime.hardware.LOG_UOP_BUFF_SIZE = h.logUopBuffSize
-        options.runtime.hardware.LOG_INP_BUFF_SIZE = h.logInpBuffSize
-        options.runtime.hardware.LOG_WGT_BUFF_SIZE = h.logWgtBuffSize
-        options.runtime.hardware.LOG_ACC_BUFF_SIZE = h.logAccBuffSize
-        options.runtime.hardware.profile = h.profile == .extended ? 1 : 0
+        options.runtime.hardware = DeviceConfigs.runtime(config, extended: extended)
         var inputBuffer = input
         var output = [UInt8](repeating: 0, count: 16 + records * outputRecordSize)
         var report = csd_host_report()

@@ -15,19 +15,7 @@ final class SimulatorDevice {
     }
 
     init(target: Target, poison: Bool = false, eager: Bool = false) throws {
-        var config = VTASimConfig()
-        let c = target.config
-        config.LOG_INP_WIDTH = Int32(c.logInputWidth)
-        config.LOG_WGT_WIDTH = Int32(c.logWeightWidth)
-        config.LOG_ACC_WIDTH = Int32(c.logAccumulatorWidth)
-        config.LOG_BATCH = Int32(c.logBatch)
-        config.LOG_BLOCK_IN = Int32(c.logBlockIn)
-        config.LOG_BLOCK_OUT = Int32(c.logBlockOut)
-        config.LOG_UOP_BUFF_SIZE = Int32(c.logUopBufferSize)
-        config.LOG_INP_BUFF_SIZE = Int32(c.logInputBufferSize)
-        config.LOG_WGT_BUFF_SIZE = Int32(c.logWeightBufferSize)
-        config.LOG_ACC_BUFF_SIZE = Int32(c.logAccumulatorBufferSize)
-        config.profile = target.profile == .extended ? VTA_SIM_PROFILE_EXTENDED : VTA_SIM_PROFILE_STOCK
+        var config = DeviceConfigs.simulator(target.config, extended: target.profile == .extended)
         var why = [CChar](repeating: 0, count: 256)
         guard VTASimCheckConfig(&config, &why, why.count) == 0 else {
             throw Failure(
