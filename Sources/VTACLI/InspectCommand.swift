@@ -14,7 +14,11 @@ struct InspectCommand: ParsableCommand {
             Prints the operators in execution order (inputs, outputs, options, MACs), every \
             tensor (shape, type, quantization; per-axis parameters shown as a range) and totals. \
             Tensors are named tN after their index in the model. With --json the same facts are \
-            printed as one JSON object (keys sorted) for scripts. With --placement it shows             instead where each operator runs on the target, the rules that kept CPU operators off             the accelerator, the device copies and the accelerator segments (device runs per             inference).
+            printed as one JSON object (keys sorted) for scripts. With --placement it shows \
+            instead where each operator runs on the target, the rules that kept CPU operators off \
+            the accelerator, the device copies and the accelerator segments (device runs per \
+            inference). Given a .csd bundle it prints the manifest in words (or --json), or with \
+            --disasm its microcode.
             """
     )
 

@@ -14,7 +14,10 @@ struct TargetOption: ParsableArguments {
         help: "Override the target's ISA profile: stock (MIN/MAX/ADD/SHR) or extended (adds MUL, ACC_8BIT).")
     var isa: ISAProfile?
 
-    func load() throws -> Target {
+    func load() throws -> Target { try Self.load(name: name, isa: isa) }
+
+    /// A target by folder name or path, with the ISA profile optionally overridden.
+    static func load(name: String, isa: ISAProfile?) throws -> Target {
         var target =
             name.contains("/")
             ? try Target.load(directory: URL(fileURLWithPath: name, isDirectory: true))

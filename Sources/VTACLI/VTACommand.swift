@@ -14,7 +14,7 @@ public struct VTACommand: ParsableCommand {
         version: VTACVersion.string,
         subcommands: [
             CompileCommand.self, RunCommand.self, ExportCommand.self, InspectCommand.self, DisasmCommand.self,
-            AsmCommand.self, SimCommand.self, TargetsCommand.self,
+            AsmCommand.self, SimCommand.self, ReportCommand.self, TargetsCommand.self,
             SupportedOperatorsCommand.self,
         ]
     )

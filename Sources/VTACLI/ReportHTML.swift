@@ -1,0 +1,131 @@
+import Bundle
+import Foundation
+
+/// `vtac report --html`: one self-contained page (inline CSS and SVG, no script, no network):
+/// the operators in execution order coloured by device with the device copies between them,
+/// a timeline of the load, compute and store modules over one inference, and the layer table.
+enum ReportHTML {
+    static func page(_ r: PerformanceReport) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>vtac report: \(escape(r.model)) on \(escape(r.target))</title>
+        <style>
+        body{font-family:sans-serif;margin:24px;color:#222}
+        table{border-collapse:collapse;font-size:12px}
+        td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+        td:first-child,th:first-child,td.l{text-align:left}
+        .vta{fill:#3b7dd8}.cpu{fill:#e0913a}.copy{fill:#888}
+        svg text{font-size:11px;font-family:sans-serif}
+        </style></head><body>
+        <h1>\(escape(r.model)) on \(escape(r.target)) (\(escape(r.profile)) ISA)</h1>
+        <p>\(grouped(r.totals.macs)) MACs (\(grouped(r.totals.vtaMACs)) on VTA);
+        \(grouped(r.totals.modelledCycles)) modelled cycles against a roofline bound of
+        \(grouped(r.totals.rooflineCycles)); \(r.deviceRuns) device runs and \(r.deviceCopies)
+        device copies per inference.</p>
+        <h2>Operators in execution order</h2>
+        \(graph(r))
+        <h2>Modules over one inference (cycle model)</h2>
+        \(timeline(r))
+        <h2>Layers</h2>
+        \(table(r))
+        </body></html>
+
+        """
+    }
+
+    /// One box per operator in execution order, coloured by device; device copies (named after
+    /// their destination, `@vta` or `@cpu`) in grey.
+    static func graph(_ r: PerformanceReport) -> String {
+        let box = 150
+        let gap = 30
+        let perRow = 7
+        var parts: [String] = []
+        for (i, l) in r.layers.enumerated() {
+            let x = 10 + (i % perRow) * (box + gap)
+            let y = 10 + (i / perRow) * 70
+            parts.append(
+                "<rect class=\"\(l.kind == "DEVICE_COPY" ? "copy" : l.device)\" x=\"\(x)\" y=\"\(y)\" width=\"\(box)\" height=\"40\" rx=\"4\"><title>\(escape(l.name))</title></rect>"
+            )
+            parts.append(
+                "<text x=\"\(x + 6)\" y=\"\(y + 16)\" fill=\"#fff\">\(escape(String(l.kind.prefix(20))))</text>"
+            )
+            parts.append(
+                "<text x=\"\(x + 6)\" y=\"\(y + 32)\" fill=\"#fff\">\(escape(String(l.name.suffix(22))))</text>"
+            )
+        }
+        let rows = (r.layers.count + perRow - 1) / perRow
+        let legend =
+            "<p><svg width=\"12\" height=\"12\"><rect class=\"vta\" width=\"12\" height=\"12\"/></svg> VTA "
+            + "<svg width=\"12\" height=\"12\"><rect class=\"cpu\" width=\"12\" height=\"12\"/></svg> CPU "
+            + "<svg width=\"12\" height=\"12\"><rect class=\"copy\" width=\"12\" height=\"12\"/></svg> device_copy</p>"
+        return "<svg width=\"\(20 + perRow * (box + gap))\" height=\"\(20 + rows * 70)\">"
+            + parts.joined() + "</svg>" + legend
+    }
+
+    /// Segments side by side; in each, one lane per module with a bar per layer.
+    static func timeline(_ r: PerformanceReport) -> String {
+        let width = 1100.0
+        let vta = r.layers.filter { $0.device == "vta" && $0.segment != nil }
+        var segmentEnd: [Int: Int] = [:]
+        for l in vta {
+            for span in l.spans.values { segmentEnd[l.segment!] = max(segmentEnd[l.segment!] ?? 0, span[1]) }
+        }
+        var offset: [Int: Int] = [:]
+        var total = 0
+        for s in segmentEnd.keys.sorted() {
+            offset[s] = total
+            total += segmentEnd[s]!
+        }
+        guard total > 0 else { return "<p>No accelerator layers.</p>" }
+        let scale = width / Double(total)
+        let lanes = ["load", "compute", "store"]
+        var parts: [String] = []
+        for (row, lane) in lanes.enumerated() {
+            let y = 10 + row * 30
+            parts.append("<text x=\"0\" y=\"\(y + 15)\">\(lane)</text>")
+            for (index, l) in vta.enumerated() {
+                guard let span = l.spans[lane] else { continue }
+                let x = 70 + Double(offset[l.segment!]! + span[0]) * scale
+                let w = max(1, Double(span[1] - span[0]) * scale)
+                let shade = index % 2 == 0 ? "#3b7dd8" : "#8fb8ee"
+                parts.append(
+                    String(
+                        format: "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" fill=\"%@\">", x, y,
+                        w, shade)
+                        + "<title>\(escape(l.name)): \(span[0])–\(span[1])</title></rect>")
+            }
+        }
+        for s in segmentEnd.keys.sorted() where s > 0 {
+            let x = 70 + Double(offset[s]!) * scale
+            parts.append(
+                String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"5\" y2=\"100\" stroke=\"#000\"/>", x, x))
+        }
+        parts.append("<text x=\"70\" y=\"118\">0</text>")
+        parts.append("<text x=\"\(Int(width) - 10)\" y=\"118\">\(grouped(total)) cycles</text>")
+        return "<svg width=\"\(Int(width) + 150)\" height=\"125\">" + parts.joined() + "</svg>"
+            + "<p>Bars alternate shade per layer; vertical lines separate device runs; hover for names.</p>"
+    }
+
+    static func table(_ r: PerformanceReport) -> String {
+        var rows = [
+            "<tr><th>layer</th><th>kind</th><th>device</th><th>MACs</th><th>instructions</th><th>loaded B</th>"
+                + "<th>stored B</th><th>cycles</th><th>roofline</th><th>util %</th><th>requantization</th></tr>"
+        ]
+        for l in r.layers {
+            rows.append(
+                "<tr><td title=\"\(escape(l.name))\">\(escape(ReportRendering.shortName(l.name, width: 40)))</td><td class=\"l\">\(escape(l.kind))</td><td class=\"l\">\(l.device)</td>"
+                    + "<td>\(grouped(l.macs))</td><td>\(l.instructions.total)</td>"
+                    + "<td>\(grouped(l.loadedBytes.values.reduce(0, +)))</td><td>\(grouped(l.storedBytes))</td>"
+                    + "<td>\(grouped(l.modelledCycles))</td><td>\(grouped(l.rooflineCycles))</td>"
+                    + "<td>\(String(format: "%.1f", 100 * l.utilisation))</td><td class=\"l\">\(escape(l.requantization))</td></tr>"
+            )
+        }
+        return "<table>" + rows.joined(separator: "\n") + "</table>"
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,88 @@
+import Bundle
+import Foundation
+
+/// `vtac report` as text (fits a 120-column terminal; the full figures are in CSV and JSON)
+/// and CSV (one row per layer, every figure).
+enum ReportRendering {
+    static func text(_ r: PerformanceReport) -> String {
+        var table = TextTable([
+            ("layer", .left), ("kind", .left), ("dev", .left), ("seg", .right), ("MACs", .right),
+            ("insns", .right), ("in B", .right), ("out B", .right), ("cycles", .right), ("xbound", .right),
+            ("requantization", .left),
+        ])
+        for l in r.layers {
+            let vta = l.device == "vta" && l.instructions.total > 0
+            table.add([
+                shortName(l.name), l.kind, l.device, l.segment.map(String.init) ?? "", grouped(l.macs),
+                vta ? grouped(l.instructions.total) : "",
+                vta ? grouped(l.loadedBytes.values.reduce(0, +)) : "",
+                vta ? grouped(l.storedBytes) : "", vta ? grouped(l.modelledCycles) : "",
+                vta ? ratio(l.modelledCycles, l.rooflineCycles) : "", String(l.requantization.prefix(18)),
+            ])
+        }
+        let t = r.totals
+        let loaded = t.loadedBytes.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
+        return """
+            \(r.model) on \(r.target) (\(r.profile) ISA)
+            \(table.render(indent: ""))
+              total       \(grouped(t.macs)) MACs (\(grouped(t.vtaMACs)) on VTA), \(grouped(t.instructions.total)) instructions
+              DRAM        loaded \(loaded.joined(separator: ", ")) B; stored \(grouped(t.storedBytes)) B
+              modelled    \(grouped(t.modelledCycles)) cycles; roofline bound \(grouped(t.rooflineCycles)) (\(ratio(t.modelledCycles, t.rooflineCycles)) the bound)
+              per run     \(r.deviceRuns) device runs, \(r.deviceCopies) device copies
+
+            """
+    }
+
+    /// TFLite names a fused operator by every op it absorbed, joined by ';': the text table shows
+    /// the first, keeping its end (the distinctive part) within 20 characters.
+    static func shortName(_ name: String, width: Int = 20) -> String {
+        let first = name.split(separator: ";").first.map(String.init) ?? name
+        return first.count <= width ? first : "…" + first.suffix(width - 1)
+    }
+
+    static func ratio(_ a: Int, _ b: Int) -> String {
+        b == 0 ? "-" : String(format: "%.2fx", Double(a) / Double(b))
+    }
+
+    /// The memory types that appear anywhere, in a stable order, so every row has the same columns.
+    static func memoryTypes(_ r: PerformanceReport) -> [String] {
+        Set(r.layers.flatMap { Array($0.loadedBytes.keys) + Array($0.sramHighWater.keys) }).sorted()
+    }
+
+    static func csv(_ r: PerformanceReport) -> String {
+        let types = memoryTypes(r)
+        var header = [
+            "layer", "kind", "device", "segment", "macs", "load", "gemm", "alu", "store", "finish",
+        ]
+        header += types.map { "loaded_\($0)" } + ["stored"] + types.map { "sram_high_\($0)" }
+        header += [
+            "cycles", "busy_load", "busy_compute", "busy_store", "roofline_cycles", "utilisation",
+            "requantization",
+        ]
+        var lines = [header.joined(separator: ",")]
+        for l in r.layers {
+            let i = l.instructions
+            var row = [
+                field(l.name), field(l.kind), l.device, l.segment.map(String.init) ?? "", String(l.macs),
+                String(i.load), String(i.gemm), String(i.alu), String(i.store), String(i.finish),
+            ]
+            row += types.map { String(l.loadedBytes[$0] ?? 0) } + [String(l.storedBytes)]
+            row += types.map { String(l.sramHighWater[$0] ?? 0) }
+            row += [
+                String(l.modelledCycles), String(l.busyCycles["load"] ?? 0),
+                String(l.busyCycles["compute"] ?? 0),
+                String(l.busyCycles["store"] ?? 0), String(l.rooflineCycles),
+                String(format: "%.4f", l.utilisation),
+                field(l.requantization),
+            ]
+            lines.append(row.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// RFC 4180 quoting where a field needs it.
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

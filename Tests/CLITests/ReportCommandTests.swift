@@ -1,0 +1,115 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `vtac report`: figures checked against what the model's shapes imply and against the
+/// bundle's own instruction counts, the same report from a model and from its bundle, and the
+/// CSV and HTML files.
+@Suite struct ReportCommandTests {
+    static let microSpeech = Fixtures.sharedModels.appendingPathComponent("micro_speech/model.tflite").path
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        let run = try VTACRunner.run(["report"] + arguments + ["--json"])
+        try #require(run.status == 0, "\(run.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    }
+
+    static func layers(_ report: [String: Any]) throws -> [[String: Any]] {
+        try #require(report["layers"] as? [[String: Any]])
+    }
+
+    /// micro_speech: a 10×8 convolution of 1 channel to 8 over a 25×20 output (320,000 MACs)
+    /// and a 4000→4 fully connected layer (16,000 MACs), both on VTA in one device run.
+    @Test func microSpeechFigures() throws {
+        let report = try Self.json([Self.microSpeech])
+        let layers = try Self.layers(report)
+        let conv = try #require(layers.first { $0["kind"] as? String == "CONV_2D" })
+        let fc = try #require(layers.first { $0["kind"] as? String == "FULLY_CONNECTED" })
+        #expect(conv["macs"] as? Int == 320_000)
+        #expect(fc["macs"] as? Int == 16_000)
+        #expect(conv["device"] as? String == "vta")
+        #expect(report["deviceRuns"] as? Int == 1)
+        #expect(layers.last?["kind"] as? String == "SOFTMAX")
+        #expect(layers.last?["device"] as? String == "cpu")
+        for layer in [conv, fc] {
+            let insns = try #require(layer["instructions"] as? [String: Int])
+            #expect(insns["gemm"]! > 0 && insns["load"]! > 0 && insns["store"]! > 0)
+            let loaded = try #require(layer["loadedBytes"] as? [String: Int])
+            #expect(loaded["WGT"]! > 0 && loaded["INP"]! > 0)
+            let cycles = try #require(layer["modelledCycles"] as? Int)
+            let roofline = try #require(layer["rooflineCycles"] as? Int)
+            #expect(cycles >= roofline && roofline > 0)
+        }
+        // The FC weights, packed into whole BLOCK×BLOCK tiles, are read at least once.
+        let fcLoaded = try #require(fc["loadedBytes"] as? [String: Int])
+        #expect(fcLoaded["WGT"]! >= 4000 * 4)
+    }
+
+    /// The total counts every instruction of the bundle's segments; the layers' share leaves
+    /// out only each segment's closing drain and FINISH. The report of a model equals the
+    /// report of its bundle.
+    @Test func agreesWithTheBundle() throws {
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtac-report-\(UUID().uuidString).csd"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        let compile = try VTACRunner.run(["compile", Self.microSpeech, "-o", bundle, "--quiet"])
+        try #require(compile.status == 0, "\(compile.stderr)")
+        let fromModel = try Self.json([Self.microSpeech])
+        let fromBundle = try Self.json([bundle])
+        #expect(NSDictionary(dictionary: fromModel).isEqual(to: fromBundle))
+        let inspect = try VTACRunner.run(["inspect", bundle, "--json"])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        let segments = try #require(manifest["segments"] as? [[String: Any]])
+        let inBundle = segments.map { ($0["instructionCount"] as? Int) ?? 0 }.reduce(0, +)
+        let layers = try Self.layers(fromBundle)
+        let inLayers = layers.map { (($0["instructions"] as? [String: Int]) ?? [:]).values.reduce(0, +) }
+            .reduce(
+                0, +)
+        let totals = try #require(fromBundle["totals"] as? [String: Any])
+        let counted = try #require(totals["instructions"] as? [String: Int])
+        #expect(counted.values.reduce(0, +) == inBundle)
+        #expect(counted["finish"] == segments.count)
+        #expect(inLayers < inBundle && inLayers >= inBundle - 2 * segments.count)
+        let names = try #require(manifest["layers"] as? [[String: Any]]).map { $0["name"] as? String }
+        #expect(layers.map { $0["name"] as? String } == names)
+    }
+
+    @Test func csvHtmlAndText() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtac-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("layers.csv").path
+        let html = dir.appendingPathComponent("report.html").path
+        let run = try VTACRunner.run(["report", Self.microSpeech, "--csv", csv, "--html", html])
+        try #require(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").allSatisfy { $0.count <= 120 })
+        #expect(run.stdout.contains("1 device runs"))
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        let report = try Self.json([Self.microSpeech])
+        #expect(rows.count == 1 + (try Self.layers(report)).count)
+        let header = rows[0].split(separator: ",")
+        let conv = try #require(rows.first { $0.contains(",CONV_2D,") })
+        let convFields = conv.split(separator: ",", omittingEmptySubsequences: false)
+        #expect(convFields[header.firstIndex(of: "macs")!] == "320000")
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("<svg"))
+        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+    }
+
+    @Test func aBundleNeedsItsOwnHardware() throws {
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtac-report-\(UUID().uuidString).csd"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        _ = try VTACRunner.run(["compile", Self.microSpeech, "-o", bundle, "--quiet"])
+        let run = try VTACRunner.run(["report", bundle, "--target", "cloud"])
+        #expect(run.status == 65)
+        #expect(run.stderr.contains(bundle) && run.stderr.contains("cloud"))
+        let missing = try VTACRunner.run(["report", "/nonexistent/model.tflite"])
+        #expect(missing.status == 65)
+    }
+}
