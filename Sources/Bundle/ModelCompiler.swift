@@ -30,8 +30,6 @@ public enum ModelCompiler {
         public var summary: CompileSummary
         public var placement: PlacementPlan
         public var lowered: LoweredModel
-        /// Per accelerator layer: cycles, bytes, roofline bound, utilisation.
-        public var layers: [LayerFigures]
     }
 
     public static func compile(modelPath: String, target: Target) throws -> Output {
@@ -72,7 +70,6 @@ public enum ModelCompiler {
             instructions: lowered.segments.reduce(0) { $0 + $1.instructions.count }, modelledCycles: cycles,
             modelledMicroseconds: Double(cycles) / target.clockMHz, bundleBytes: bytes.count)
         return Output(
-            bundle: bytes, summary: summary, placement: placement, lowered: lowered,
-            layers: LayerFigures.figures(lowered, target: target))
+            bundle: bytes, summary: summary, placement: placement, lowered: lowered)
     }
 }

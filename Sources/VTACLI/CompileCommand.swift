@@ -29,7 +29,7 @@ struct CompileCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Also print, per accelerator layer, MACs, instructions, DRAM bytes, modelled cycles, the roofline bound, utilisation and the requantization route."
+            "Also print the per-layer table of `vtac report` (MACs, instructions, DRAM bytes, modelled cycles, roofline, requantization)."
     )
     var layers = false
 
@@ -39,35 +39,17 @@ struct CompileCommand: ParsableCommand {
             let compiled = try ModelCompiler.compile(modelPath: model, target: target)
             try FileIO.write(compiled.bundle, to: output)
             if !quiet { print(Self.text(compiled.summary, output: output), terminator: "") }
-            if layers { print(Self.layerTable(compiled.layers), terminator: "") }
+            if layers {
+                // The same figures as `vtac report`, read back from the bundle just written.
+                let bundle = try CSDBundle.decode(compiled.bundle, path: output)
+                do {
+                    let report = try PerformanceReport.make(bundle, target: target, path: output)
+                    print(ReportRendering.text(report), terminator: "")
+                } catch {
+                    throw BadInput(message: "\(error)")
+                }
+            }
         }
-    }
-
-    static func layerTable(_ layers: [LayerFigures]) -> String {
-        var table = TextTable([
-            ("layer", .left), ("kind", .left), ("seg", .right), ("MACs", .right), ("insns", .right),
-            ("DRAM B", .right), ("cycles", .right), ("roofline", .right), ("x bound", .right),
-            ("util %", .right),
-            ("requantization", .left),
-        ])
-        var totals = (macs: 0, cycles: 0, roofline: 0)
-        for l in layers {
-            table.add([
-                String(l.name.prefix(28)), l.kind, String(l.segment), grouped(l.macs),
-                grouped(l.instructions),
-                grouped(l.dramBytes), grouped(l.modelledCycles), grouped(l.rooflineCycles),
-                l.rooflineCycles == 0
-                    ? "-" : String(format: "%.2f", Double(l.modelledCycles) / Double(l.rooflineCycles)),
-                String(format: "%.1f", 100 * l.utilisation), l.requantization,
-            ])
-            totals.macs += l.macs
-            totals.cycles += l.modelledCycles
-            totals.roofline += l.rooflineCycles
-        }
-        let ratio = totals.roofline == 0 ? 0 : Double(totals.cycles) / Double(totals.roofline)
-        return table.render() + "\n"
-            + "  total: \(grouped(totals.macs)) MACs, \(grouped(totals.cycles)) modelled cycles, roofline bound "
-            + "\(grouped(totals.roofline)) cycles (\(String(format: "%.2f", ratio))x the bound)\n"
     }
 
     static func text(_ s: CompileSummary, output: String) -> String {
