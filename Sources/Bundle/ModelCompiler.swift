@@ -50,6 +50,7 @@ public enum ModelCompiler {
         } catch {
             throw PackagingError("\(modelPath): \(error)")
         }
+        try verify(lowered, memory: memory, target: target)
         let digest = Array(SHA256.hash(data: file))
         var bundle = try ManifestBuilder(
             placed: placement.placed, memory: memory, lowered: lowered, target: target
@@ -71,5 +72,22 @@ public enum ModelCompiler {
             modelledMicroseconds: Double(cycles) / target.clockMHz, bundleBytes: bytes.count)
         return Output(
             bundle: bytes, summary: summary, placement: placement, lowered: lowered)
+    }
+
+    /// Runs the stream verifier on every segment before anything is written, so that a
+    /// lowering bug is reported by `compile` (exit 70) rather than by the drive at load time.
+    static func verify(
+        _ lowered: LoweredModel, memory: MemoryPlan, target: Target
+    ) throws(SegmentVerificationError) {
+        let sizes: [StreamRegion: Int] = [
+            .constants: lowered.constants.count, .activations: memory.activationsSize,
+            .scratch: lowered.scratchSize,
+        ]
+        for (index, segment) in lowered.segments.enumerated() {
+            let bases = SegmentProgram.canonicalBases(
+                regionSizes: sizes, uopCount: segment.uops.count, config: target.config)
+            let report = segment.verification(target: target, bases: bases, regionSizes: sizes)
+            if !report.isSafe { throw SegmentVerificationError(segment: index, findings: report.errors) }
+        }
     }
 }

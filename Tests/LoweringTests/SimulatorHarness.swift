@@ -84,23 +84,8 @@ final class SimulatorHarness {
         if status != 0 { throw Failure(description: String(cString: VTASimLastError(device))) }
     }
 
-    /// The regions as the verifier should see them.
-    func verifierRegions(sizes: [StreamRegion: Int]) -> [VTATarget.DRAMRegion] {
-        sizes.map { region, size in
-            let base = bases[region]!
-            return VTATarget.DRAMRegion(
-                name: region.rawValue, bytes: base..<(base + size), memoryTypes: Set(MemoryType.allCases))
-        }
-    }
-
     /// The static verifier's verdict on `program` with this harness's regions.
     func verify(_ program: SegmentProgram, sizes: [StreamRegion: Int]) -> VerificationReport {
-        let uopBase = bases[.uops]! / target.config.dramElementBytes(.uop)
-        var all = sizes
-        all[.uops] = max(program.uops.count * target.config.dramElementBytes(.uop), 4)
-        let verifier = StreamVerifier(
-            target: target, uopImages: [UopImage(dramBase: uopBase, uops: program.uops)],
-            dramRegions: verifierRegions(sizes: all))
-        return verifier.verify(program.relocated(bases: bases, config: target.config))
+        program.verification(target: target, bases: bases, regionSizes: sizes)
     }
 }

@@ -136,14 +136,19 @@ import VTATarget
         }
 
         // The static verifier agrees that the stream is safe.
-        let uopBase = harness.bases[.uops]! / config.dramElementBytes(.uop)
-        let verifier = StreamVerifier(
-            target: target, uopImages: [UopImage(dramBase: uopBase, uops: program.uops)],
-            dramRegions: harness.verifierRegions(sizes: [
-                .constants: constants.count, .activations: activations.count, .uops: program.uops.count * 4,
-            ]))
-        let report = verifier.verify(program.relocated(bases: harness.bases, config: config))
+        let report = harness.verify(
+            program, sizes: [.constants: constants.count, .activations: activations.count])
         #expect(report.isSafe, "\(report.findings)")
+
+        // As `vtac compile` checks it (canonical region layout): safe, and unsafe once the
+        // activations region is too small for the last store (y2 at 8192).
+        var sizes: [StreamRegion: Int] = [.constants: constants.count, .activations: activations.count]
+        let bases = SegmentProgram.canonicalBases(
+            regionSizes: sizes, uopCount: program.uops.count, config: config)
+        #expect(program.verification(target: target, bases: bases, regionSizes: sizes).isSafe)
+        sizes[.activations] = 8192
+        let small = program.verification(target: target, bases: bases, regionSizes: sizes)
+        #expect(!small.isSafe)
     }
 
     /// Without a conflict nothing waits: a load into a buffer nobody reads carries no token,
