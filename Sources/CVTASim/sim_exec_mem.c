@@ -28,8 +28,9 @@ static int note_writes(sim_device *d, const sim_insn *in, int t, uint32_t idx, u
     uint32_t *reader = t == VTA_SIM_MEM_INP ? d->inp_reader : d->wgt_reader;
     uint8_t *w = t == VTA_SIM_MEM_INP ? d->inp_w : d->wgt_w;
     uint32_t seq = d->clock[MOD_LOAD][MOD_LOAD], known = d->clock[MOD_LOAD][MOD_COMPUTE];
-    for (uint32_t e = idx; e < idx + n; e++) {
-      if (races && reader[e] > known)
+    /* Writers are only read by the race checks, which a run without them skips. */
+    for (uint32_t e = idx; races && e < idx + n; e++) {
+      if (reader[e] > known)
         return sim_fail_insn(d, in, VTA_SIM_ERR_RACE,
                              "overwrites %s element %u that compute insn %u reads, and no token "
                              "chain orders that read before this load"
@@ -43,8 +44,8 @@ static int note_writes(sim_device *d, const sim_insn *in, int t, uint32_t idx, u
      * buffer, so the OUT mirror goes stale; the upstream simulator stores from ACC, so
      * for the two to agree a STORE must be ordered with respect to this write too. */
     uint32_t seq = d->clock[MOD_COMPUTE][MOD_COMPUTE], known = d->clock[MOD_COMPUTE][MOD_STORE];
-    for (uint32_t e = idx; e < idx + n; e++) {
-      if (races && d->out_reader[e] > known)
+    for (uint32_t e = idx; races && e < idx + n; e++) {
+      if (d->out_reader[e] > known)
         return sim_fail_insn(d, in, VTA_SIM_ERR_RACE,
                              "overwrites ACC element %u that STORE insn %u reads, and no token "
                              "chain orders that store before this load"
