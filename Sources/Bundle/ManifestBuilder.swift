@@ -28,7 +28,7 @@ struct ManifestBuilder {
         m.producerVersion = BundleFormatVersion.producerVersion
         m.modelSha256 = Data(modelDigest)
         m.modelName = modelName
-        m.hardware = hardware()
+        m.hardware = Vtac_Bundle_Hardware(target)
         // Inputs and outputs: one record each, tensors back to back.
         var offset: UInt64 = 0
         for id in graph.inputs {
@@ -117,27 +117,6 @@ struct ManifestBuilder {
         }
         m.layers = layers()
         return CSDBundle(manifest: m, instructions: instructions, uops: uops, constants: lowered.constants)
-    }
-
-    func hardware() -> Vtac_Bundle_Hardware {
-        let c = target.config
-        var h = Vtac_Bundle_Hardware()
-        h.targetName = target.name
-        h.hwVer = c.hardwareVersion
-        h.logInpWidth = Int32(c.logInputWidth)
-        h.logWgtWidth = Int32(c.logWeightWidth)
-        h.logAccWidth = Int32(c.logAccumulatorWidth)
-        h.logBatch = Int32(c.logBatch)
-        h.logBlockIn = Int32(c.logBlockIn)
-        h.logBlockOut = Int32(c.logBlockOut)
-        h.logUopBuffSize = Int32(c.logUopBufferSize)
-        h.logInpBuffSize = Int32(c.logInputBufferSize)
-        h.logWgtBuffSize = Int32(c.logWeightBufferSize)
-        h.logAccBuffSize = Int32(c.logAccumulatorBufferSize)
-        h.profile = target.profile == .extended ? .extended : .stock
-        h.clockMhz = target.clockMHz
-        h.busWidthBits = Int32(target.busWidthBits)
-        return h
     }
 
     static func region(_ r: StreamRegion) -> Vtac_Bundle_Region {

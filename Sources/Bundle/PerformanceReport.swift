@@ -170,7 +170,7 @@ extension PerformanceReport {
         }
         return PerformanceReport(
             model: m.modelName, target: target.name,
-            profile: m.hardware.profile == .extended ? "extended" : "stock", layers: layers, totals: totals,
+            profile: m.hardware.isaProfile.rawValue, layers: layers, totals: totals,
             deviceCopies: copies, deviceRuns: runs)
     }
 }
@@ -184,12 +184,11 @@ extension LayerPerformance {
             instructions.count(instruction)
             switch instruction {
             case .load(let mi):
-                loadedBytes[mi.memoryType.mnemonic, default: 0] +=
-                    mi.ySize * mi.xSize * config.dramElementBytes(mi.memoryType)
+                loadedBytes[mi.memoryType.mnemonic, default: 0] += mi.dramBytes(config)
                 let top = mi.sramBase + mi.paddedElementCount
                 sramHighWater[mi.memoryType.mnemonic] = max(sramHighWater[mi.memoryType.mnemonic] ?? 0, top)
             case .store(let mi):
-                storedBytes += mi.ySize * mi.xSize * config.dramElementBytes(mi.memoryType)
+                storedBytes += mi.dramBytes(config)
                 let top = mi.sramBase + mi.ySize * mi.xSize
                 sramHighWater[mi.memoryType.mnemonic] = max(sramHighWater[mi.memoryType.mnemonic] ?? 0, top)
             default: break

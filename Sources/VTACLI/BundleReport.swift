@@ -9,14 +9,7 @@ enum BundleReport {
     /// The hardware the bundle was compiled for, as a configuration the codec can use.
     static func config(_ h: Vtac_Bundle_Hardware, path: String) throws -> HardwareConfig {
         do {
-            return try HardwareConfig(
-                target: h.targetName, hardwareVersion: h.hwVer, logInputWidth: Int(h.logInpWidth),
-                logWeightWidth: Int(h.logWgtWidth), logAccumulatorWidth: Int(h.logAccWidth),
-                logBatch: Int(h.logBatch),
-                logBlockIn: Int(h.logBlockIn), logBlockOut: Int(h.logBlockOut),
-                logUopBufferSize: Int(h.logUopBuffSize),
-                logInputBufferSize: Int(h.logInpBuffSize), logWeightBufferSize: Int(h.logWgtBuffSize),
-                logAccumulatorBufferSize: Int(h.logAccBuffSize))
+            return try h.hardwareConfig()
         } catch {
             throw BadInput(message: "\(path): the bundle's hardware configuration is invalid: \(error)")
         }
@@ -31,7 +24,7 @@ enum BundleReport {
             "model     \(m.modelName), SHA-256 \(m.modelSha256.map { String(format: "%02x", $0) }.joined())")
         out.append(
             "target    \(h.targetName): BLOCK \(1 << h.logBlockIn)x\(1 << h.logBlockOut), BATCH \(1 << h.logBatch), "
-                + "\(h.profile == .extended ? "extended" : "stock") ISA, \(h.clockMhz) MHz, \(h.busWidthBits)-bit bus"
+                + "\(h.isaProfile) ISA, \(h.clockMhz) MHz, \(h.busWidthBits)-bit bus"
         )
         out.append(
             "sections  BPF \(grouped(b.bpfELF.count)) B, instructions \(grouped(b.instructions.count)) B, "

@@ -78,7 +78,7 @@ struct ReportCommand: ParsableCommand {
                     "\(input): the bundle was compiled for \(hardware.targetName), whose hardware differs from target \(target.name)'s"
             )
         }
-        target.profile = hardware.profile == .extended ? .extended : .stock
+        target.profile = hardware.isaProfile
         return (bundle, target)
     }
 

@@ -63,7 +63,7 @@ enum HostRun {
     ) throws -> [UInt8] {
         let h = manifest.hardware
         let config = try BundleReport.config(h, path: path)
-        let extended = h.profile == .extended
+        let extended = h.isaProfile == .extended
         var sim = DeviceConfigs.simulator(config, extended: extended)
         guard let device = VTASimDeviceAllocWithConfig(&sim) else {
             throw BadInput(message: "\(path): the simulator cannot model this bundle's hardware")

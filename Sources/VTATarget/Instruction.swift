@@ -123,6 +123,11 @@ public struct MemoryInstruction: Sendable, Hashable {
 
     /// SRAM elements a LOAD writes: padded rows times padded row length.
     public var paddedElementCount: Int { (yPad0 + ySize + yPad1) * (xPad0 + xSize + xPad1) }
+
+    /// DRAM bytes the transfer reads or writes (padding is made on chip, never read).
+    public func dramBytes(_ config: HardwareConfig) -> Int {
+        ySize * xSize * config.dramElementBytes(memoryType)
+    }
 }
 
 /// The loop nest shared by GEMM and ALU:

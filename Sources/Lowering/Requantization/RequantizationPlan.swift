@@ -329,10 +329,10 @@ public struct RequantizationPlan: Sendable {
                 cost.computeCycles += cycles
             case .store(let m):
                 cost.storeInstructions += 1
-                cost.dmaBytes += m.ySize * m.xSize * config.dramElementBytes(m.memoryType)
+                cost.dmaBytes += m.dramBytes(config)
             case .load(let m):
                 cost.loadInstructions += 1
-                cost.dmaBytes += m.ySize * m.xSize * config.dramElementBytes(m.memoryType)
+                cost.dmaBytes += m.dramBytes(config)
                 if instruction.module == .compute { cost.computeCycles += cycles }
             case .finish:
                 break
