@@ -9,15 +9,16 @@ VTAC_DEBIAN_PACKAGES="libflatbuffers-dev flatbuffers-compiler libprotobuf-c-dev 
 
 vtac_missing_packages() {
     local missing=()
-    for p in $VTAC_DEBIAN_PACKAGES; do
+    for p in $VTAC_DEBIAN_PACKAGES "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     echo "${missing[@]:-}"
 }
 
+# vtac_setup [EXTRA-PACKAGE...]: the packages above, plus any a script needs besides.
 vtac_setup() {
     local missing
-    missing=$(vtac_missing_packages)
+    missing=$(vtac_missing_packages "$@")
     [ -z "$missing" ] && return 0
     local sudo=""
     if [ "$(id -u)" != 0 ]; then

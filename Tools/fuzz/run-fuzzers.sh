@@ -39,10 +39,8 @@ cc=${CLANG:-clang}
 if ! command -v "$cc" >/dev/null || ! links_libfuzzer "$cc"; then
     echo "$cc cannot link libFuzzer; trying Debian's clang-14 + libclang-rt-14-dev" >&2
     if ! links_libfuzzer clang-14 2>/dev/null; then
-        sudo=""
-        [ "$(id -u)" != 0 ] && sudo=sudo
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang-14 libclang-rt-14-dev
+        source "$root/Tools/setup.sh"
+        vtac_setup clang-14 libclang-rt-14-dev
     fi
     cc=clang-14
     links_libfuzzer "$cc" || { echo "no clang here can link libFuzzer" >&2; exit 2; }

@@ -8,9 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 model="${1:-../shared/models/resnet8_cifar10/model.tflite}"
 out="${2:-.build/report}"
-if ! command -v chromium >/dev/null; then
-    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
-fi
+source Tools/setup.sh
+vtac_setup chromium
 swift build --product vtac >/dev/null
 bin="$(swift build --show-bin-path)"
 mkdir -p "$out"
