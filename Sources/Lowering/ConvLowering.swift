@@ -145,7 +145,9 @@ public enum ConvLowering {
             else { throw LoweringError("the input's halo does not cover the padding") }
         }
         let width = layer.loadedWidth
-        var uopsLoaded: [Int: Range<Int>] = [:]  // pixels per tile → GEMM kernel slots
+        // The GEMM kernel in micro-op SRAM: it depends on the pixels per tile and, when the
+        // output blocks are inside it, on the group's block count (the last group may be smaller).
+        var loadedKernel: (key: [Int], slots: Range<Int>)? = nil
         var groupStart = 0
         while groupStart < layer.outputBlocks {
             let group = min(tiling.blocksPerGroup, layer.outputBlocks - groupStart)
@@ -197,9 +199,10 @@ public enum ConvLowering {
                 }
                 // The GEMM kernel: for each (input block, kw), every pixel of the tile.
                 let blocksInKernel = pixels < 3
+                let kernelKey = [pixels, blocksInKernel ? group : 1]
                 let kernelSlots: Range<Int>
-                if let loaded = uopsLoaded[pixels] {
-                    kernelSlots = loaded
+                if let loaded = loadedKernel, loaded.key == kernelKey {
+                    kernelSlots = loaded.slots
                 } else {
                     var kernel: [MicroOp] = []
                     for inBlock in 0..<(layer.depthwise ? 1 : layer.inputBlocks) {
@@ -220,7 +223,7 @@ public enum ConvLowering {
                         }
                     }
                     kernelSlots = b.loadKernel(kernel, at: 0)
-                    uopsLoaded = [pixels: kernelSlots]
+                    loadedKernel = (kernelKey, kernelSlots)
                     setupDone = false
                 }
                 let resources = RequantResources(

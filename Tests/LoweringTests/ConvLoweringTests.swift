@@ -32,6 +32,9 @@ import VTATarget
         Case(depthwise: true, h: 7, w: 9, ic: 40, oc: 40, zeroPoint: -3, target: "cloud"),
         Case(h: 4, w: 2, ic: 8, oc: 8, k: 3, same: true, zeroPoint: 1),
         Case(h: 3, w: 3, ic: 16, oc: 48, k: 3, same: false),
+        // One pixel per tile puts the output blocks in the GEMM kernel, and 63 blocks leave a
+        // smaller last weight group, whose kernel must not be the previous group's.
+        Case(h: 1, w: 1, ic: 1024, oc: 1008, k: 1),
     ]
 
     @Test(arguments: cases)
@@ -138,6 +141,10 @@ import VTATarget
                 }
             }
             #expect(mismatches == 0, "\(c) eager=\(eager): \(mismatches) of \(oh * ow * c.oc) outputs differ")
+            // Exactly the convolution's block MACs: no GEMM runs blocks outside its group.
+            let inBlocks = c.depthwise ? 1 : (c.ic + config.blockIn - 1) / config.blockIn
+            let blockMACs = oh * ow * outBlocks * inBlocks * c.k * kw * config.batch * config.blockIn * block
+            #expect(Int(harness.counters().macs) == blockMACs, "\(c) eager=\(eager)")
             if !eager {
                 let report = harness.verify(
                     program, sizes: [.constants: constants.count, .activations: activations.count])

@@ -84,6 +84,13 @@ final class SimulatorHarness {
         if status != 0 { throw Failure(description: String(cString: VTASimLastError(device))) }
     }
 
+    /// What the simulator counted over every run of this harness's device.
+    func counters() -> VTASimCounters {
+        var c = VTASimCounters()
+        VTASimGetCounters(device, &c)
+        return c
+    }
+
     /// The static verifier's verdict on `program` with this harness's regions.
     func verify(_ program: SegmentProgram, sizes: [StreamRegion: Int]) -> VerificationReport {
         program.verification(target: target, bases: bases, regionSizes: sizes)
