@@ -31,7 +31,7 @@ let package = Package(
         // Stage 3: the VTA hardware target: configuration, ISA, verifier, cost model.
         .target(name: "VTATarget", exclude: ["ASSEMBLY.md"]),
         // Stage 4: placement, device copies, layouts, memory plan, segments.
-        .target(name: "Partitioning", dependencies: ["GraphIR", "VTATarget"]),
+        .target(name: "Partitioning", dependencies: ["GraphIR", "VTATarget", "TFLiteArithmetic"]),
         // Stage 5: lowering to VTA microcode.
         .target(name: "Lowering", dependencies: ["Partitioning", "VTATarget", "TFLiteArithmetic"]),
         // Stage 6: the bundle container and the eBPF wrapper.

@@ -176,6 +176,35 @@ extension LayerContext {
         routes[node.id] = average ? "shift (power-of-two count)" : "none"
     }
 
+    mutating func lowerAdd(_ node: Node, into b: inout StreamBuilder) throws(LoweringError) {
+        guard let rule = ElementwiseAdd.rule(node, in: graph) else {
+            throw LoweringError("\(node.name): no exact linear rule for this ADD's quantization")
+        }
+        guard let a = node.inputs[0], let c = node.inputs[1] else {
+            throw LoweringError("\(node.name): ADD needs two inputs")
+        }
+        let operands = try [a, c, node.outputs[0]].map { (id) throws(LoweringError) in try allocation(id) }
+        let layout = operands[2].layout!
+        guard operands.allSatisfy({ $0.layout!.shape == layout.shape }) else {
+            throw LoweringError("\(node.name): ADD inputs differ in shape from the output")
+        }
+        let packed = operands.map { PackedOperand(offset: $0.offset, halo: $0.layout!.halo) }
+        let layer = AddLayer(
+            planes: (layout.n + layout.batch - 1) / layout.batch * layout.channelBlocks, height: layout.h,
+            width: layout.w, input1: packed[0], input2: packed[1], output: packed[2], rule: rule,
+            tilesOffset: constants.append(AddLowering.digitTiles(rule, config: config)),
+            constantOffset: AddLowering.immediateConstant(rule) == nil
+                ? constants.append(
+                    ConstantsRegion.accumulatorVectors(
+                        [Int32](repeating: Int32(truncatingIfNeeded: rule.constant), count: config.blockOut),
+                        lanes: config.blockOut,
+                        batch: config.batch)) : nil)
+        try AddLowering.emit(layer, into: &b)
+        routes[node.id] =
+            "linear rule (\(rule.weight1)·x1 + \(rule.weight2)·x2 + \(rule.constant)) >> \(rule.shift), "
+            + "\(max(AddLowering.digits(rule.weight1).count, AddLowering.digits(rule.weight2).count)) GEMM digits"
+    }
+
     /// A standalone RELU/RELU6/RELU_N1_TO_1 with equal input and output quantization: a 1x1
     /// max pool whose clamp is the activation.
     mutating func lowerClamp(_ node: Node, into b: inout StreamBuilder) throws(LoweringError) {

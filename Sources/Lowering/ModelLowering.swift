@@ -93,20 +93,15 @@ struct LayerContext {
     }
 
     func quantization(_ value: ValueID) throws(LoweringError) -> TensorQuantization {
-        guard let q = graph.values[value].quantization, let scale = q.scale, let zp = q.zeroPoint else {
+        guard let q = graph.values[value].tensorQuantization else {
             throw LoweringError("tensor \(graph.values[value].name) is not quantized per tensor")
         }
-        return TensorQuantization(scale: scale, zeroPoint: Int32(zp))
+        return q
     }
 
     static func fused(_ a: Activation) throws(LoweringError) -> FusedActivation {
-        switch a {
-        case .none: .none
-        case .relu: .relu
-        case .relu6: .relu6
-        case .reluN1To1: .reluN1To1
-        default: throw LoweringError("fused activation \(a) is not lowered")
-        }
+        guard let fused = a.fused else { throw LoweringError("fused activation \(a) is not lowered") }
+        return fused
     }
 
     mutating func lower(_ node: Node, into b: inout StreamBuilder) throws(LoweringError) {
@@ -119,6 +114,8 @@ struct LayerContext {
             try lowerPool(node, a, into: &b)
         case .relu, .relu6, .reluN1To1:
             try lowerClamp(node, into: &b)
+        case .add:
+            try lowerAdd(node, into: &b)
         case .reshape:
             break  // the output aliases the input's buffer
         default:

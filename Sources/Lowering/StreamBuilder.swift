@@ -31,9 +31,13 @@ public struct StreamBuilder {
     // MARK: - Micro-ops
 
     /// Loads `kernel` into micro-op SRAM at `sram` (reusing an identical kernel already in the
-    /// image) and returns the slot range GEMM/ALU name.
+    /// image) and returns the slot range GEMM/ALU name. A kernel already resident at `sram`
+    /// is not loaded again.
     @discardableResult
     public mutating func loadKernel(_ kernel: [MicroOp], at sram: Int) -> Range<Int> {
+        if kernel.indices.allSatisfy({ uopSRAM[sram + $0] == kernel[$0] }) {
+            return sram..<(sram + kernel.count)
+        }
         let offset: Int
         if let existing = kernelOffsets[kernel] {
             offset = existing

@@ -23,60 +23,76 @@ public enum TokenInsertion {
 
     public static func apply(_ input: [Instruction], accesses: [[MemoryAccess]]) -> Result {
         precondition(input.count == accesses.count, "one access list per instruction")
-        // 1. A load that depends on a store (or a store on a load) has no queue to wait on:
-        //    a compute no-op placed right before it waits for the producer, and it waits for
-        //    the no-op. `router[c]` is that no-op; `routed[n]` the producer it waits for.
+        // 1. For every instruction, the latest conflicting instruction on each other module.
+        //    A load that depends on a store (or a store on a load) has no queue to wait on: it
+        //    waits instead for the earliest compute instruction already ordered after that
+        //    producer (compute runs in order, so `implied` is a running maximum), or, if there is
+        //    none, for a compute no-op placed right before it that waits for the producer.
         var stream: [Instruction] = []
-        var access: [[MemoryAccess]] = []
+        var needs: [[ExecutionModule: Int]] = []
         var newIndex: [Int] = []
-        var router: [Int: Int] = [:]
-        var routed: [Int: Int] = [:]
         var history = AccessHistory()
+        // Compute instructions in order, with the latest load and store each is ordered after.
+        var computeOrder: [(index: Int, implied: [ExecutionModule: Int])] = []
+        func appendCompute(_ index: Int, _ direct: [ExecutionModule: Int]) {
+            var implied = computeOrder.last?.implied ?? [:]
+            for (module, p) in direct { implied[module] = max(implied[module] ?? -1, p) }
+            computeOrder.append((index, implied))
+        }
         for (i, instruction) in input.enumerated() {
             let module = instruction.module
+            var conflicts = history.latestConflicts(of: accesses[i], excluding: module)
             if module != .compute {
                 let other: ExecutionModule = module == .load ? .store : .load
-                if let p = history.latestConflicts(of: accesses[i], excluding: module)[other] {
-                    routed[stream.count] = p
-                    router[stream.count + 1] = stream.count
-                    stream.append(computeNoOp)
-                    access.append([])
+                if let p = conflicts.removeValue(forKey: other) {
+                    let k = earliest(computeOrder, after: p, on: other)
+                    if let k {
+                        conflicts[.compute] = max(conflicts[.compute] ?? -1, k)
+                    } else {
+                        let noOp = stream.count
+                        stream.append(computeNoOp)
+                        needs.append([other: p])
+                        appendCompute(noOp, [other: p])
+                        conflicts[.compute] = max(conflicts[.compute] ?? -1, noOp)
+                    }
                 }
             }
             newIndex.append(stream.count)
+            if module == .compute { appendCompute(stream.count, conflicts) }
             stream.append(instruction.withDeps([]))
-            access.append(accesses[i])
+            needs.append(conflicts)
             history.record(accesses[i], index: stream.count - 1, module: module)
         }
         // 2. Epilogue: a compute no-op ordered after the last load and the last store, then FINISH.
+        var last: [ExecutionModule: Int] = [:]
+        for (c, instruction) in stream.enumerated() { last[instruction.module] = c }
         stream.append(computeNoOp)
-        access.append([])
+        needs.append([.load: last[.load], .store: last[.store]].compactMapValues { $0 })
         stream.append(.finish(FinishInstruction()))
-        access.append([])
+        needs.append([:])
 
-        // 3. One edge per (producer module, consumer): the latest conflicting producer there.
+        // 3. One edge per (producer module, consumer), matched first-in first-out per queue.
         var lastCovered: [TokenQueue: Int] = [:]
-        var replay = AccessHistory()
-        var lastOf: [ExecutionModule: Int] = [:]
         for c in stream.indices {
-            let module = stream[c].module
-            var needs = replay.latestConflicts(of: access[c], excluding: module)
-            if let noOp = router[c] {
-                needs[module == .load ? .store : .load] = nil
-                needs[.compute] = max(needs[.compute] ?? -1, noOp)
-            }
-            if let p = routed[c] { needs[stream[p].module] = max(needs[stream[p].module] ?? -1, p) }
-            if c == stream.count - 2 {  // the epilogue no-op waits for every load and store
-                needs[.load] = lastOf[.load]
-                needs[.store] = lastOf[.store]
-            }
-            for (_, p) in needs.sorted(by: { $0.value < $1.value }) {
+            for (_, p) in needs[c].sorted(by: { $0.value < $1.value }) {
                 addEdge(&stream, &lastCovered, from: p, to: c)
             }
-            replay.record(access[c], index: c, module: module)
-            lastOf[module] = c
         }
         return Result(instructions: stream, newIndex: newIndex)
+    }
+
+    /// The earliest compute instruction in `order` already ordered after instruction `p` of
+    /// `module` (a binary search: `implied` only grows).
+    static func earliest(
+        _ order: [(index: Int, implied: [ExecutionModule: Int])], after p: Int, on module: ExecutionModule
+    ) -> Int? {
+        var lo = 0
+        var hi = order.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (order[mid].implied[module] ?? -1) >= p { hi = mid } else { lo = mid + 1 }
+        }
+        return lo < order.count ? order[lo].index : nil
     }
 
     /// A compute-module instruction that does nothing but carry tokens: LOAD UOP of 0 elements.

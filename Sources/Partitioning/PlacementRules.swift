@@ -20,8 +20,7 @@ public enum PlacementRules {
     static let pools: Set<String> = ["MAX_POOL_2D", "AVERAGE_POOL_2D"]
     static let clamps: Set<String> = ["RELU", "RELU6", "RELU_N1_TO_1"]
     /// Every kind VTA can run.
-    /// (ADD joins when its lowering lands: until then the CPU kernel runs it.)
-    public static let acceleratedKinds: Set<String> = matmuls.union(pools).union(clamps)
+    public static let acceleratedKinds: Set<String> = matmuls.union(pools).union(clamps).union(["ADD"])
 
     /// The class of an operator kind, before any rule is checked.
     public static func operatorClass(of kind: String) -> OperatorClass {
@@ -93,6 +92,27 @@ public enum PlacementRules {
                 c.graph.values[$0].shape == out && !c.graph.values[$0].isConstant
             }
         },
+        PlacementRule(
+            id: "add.exact-rule", kinds: ["ADD"],
+            reason:
+                "TFLite's ADD equals one linear floor of the two int8 inputs, clamp((a·x1 + b·x2 + c) >> n), "
+                + "checked at all 65,536 input pairs, with a and b below 2^22 (three GEMM digits)"
+        ) { c in ElementwiseAdd.rule(c.node, in: c.graph) != nil },
+        PlacementRule(
+            id: "add.three-vectors", kinds: ["ADD"],
+            reason:
+                "the tensor spans at least three BATCH×BLOCK vectors, and a row fits a quarter of the input "
+                + "buffer: the accumulator hazard rule needs three distinct vectors between writes of one"
+        ) { c in
+            let layout = PackedLayout(shape: c.graph.values[c.node.outputs[0]].shape, config: c.target.config)
+            let vectors =
+                (layout.n + layout.batch - 1) / layout.batch * layout.channelBlocks * layout.h * layout.w
+            return vectors >= 3 && 4 * layout.w <= c.target.config.depth(.input)
+        },
+        PlacementRule(
+            id: "add.square-block", kinds: ["ADD"],
+            reason: "BLOCK_IN equals BLOCK_OUT: each lane is multiplied by a diagonal weight tile"
+        ) { c in c.target.config.blockIn == c.target.config.blockOut },
         PlacementRule(
             id: "pool.same-quantization", kinds: pools,
             reason: "input and output share scale and zero point, as TFLite requires for pooling"
