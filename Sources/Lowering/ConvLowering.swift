@@ -101,10 +101,11 @@ public enum ConvLowering {
             let inp =
                 inputBlocksLoaded * layer.inputRows(forOutputRows: rows) * layer.loadedWidth
                 + requantizer.inputEntries(forTileVectors: config.depth(.accumulator))
-            let acc = group * pixels + requantizer.accumulatorWords(forTileVectors: pixels)
+            let acc = group * pixels + requantizer.accumulatorWords(forTileVectors: pixels) + group
             let kernel =
                 (layer.depthwise ? 1 : layer.inputBlocks) * layer.kernelW * pixels * (pixels < 3 ? group : 1)
-            if inp <= config.depth(.input) && acc <= accDepth && kernel + requantizer.microOpSlots <= uopDepth
+            if inp <= config.depth(.input) && acc <= accDepth
+                && kernel + 2 + requantizer.microOpSlots <= uopDepth
             {
                 break
             }
@@ -156,6 +157,13 @@ public enum ConvLowering {
                 .weight, sram: 0, region: .constants,
                 byteOffset: layer.weightsOffset + groupStart * layer.tilesPerBlock * wgtBytes, rows: 1,
                 columns: group * layer.tilesPerBlock, stride: group * layer.tilesPerBlock)
+            // The group's bias vectors, once, at the top of ACC: each tile starts from zero and adds
+            // them (a GEMM reset and an ALU ADD cost 3 cycles a vector; a broadcasting LOAD ACC
+            // pays the DMA latency for every pixel).
+            let biasBase = config.depth(.accumulator) - group
+            b.load(
+                .accumulator, sram: biasBase, region: .constants,
+                byteOffset: layer.biasOffset + groupStart * accBytes, rows: 1, columns: group, stride: group)
             var rowStart = 0
             var setupDone = false
             while rowStart < layer.outputHeight {
@@ -190,16 +198,9 @@ public enum ConvLowering {
                             pad: (top, bottom, layer.padLeft, layer.padRight))
                     }
                 }
-                // Accumulators [block][pixel] start from the block's bias.
-                for block in 0..<group {
-                    b.load(
-                        .accumulator, sram: block * pixels, region: .constants,
-                        byteOffset: layer.biasOffset + (groupStart + block) * accBytes, rows: pixels,
-                        columns: 1, stride: 0)
-                }
                 // The GEMM kernel: for each (input block, kw), every pixel of the tile.
                 let blocksInKernel = pixels < 3
-                let kernelKey = [pixels, blocksInKernel ? group : 1]
+                let kernelKey = [pixels, blocksInKernel ? group : 1, group]
                 let kernelSlots: Range<Int>
                 if let loaded = loadedKernel, loaded.key == kernelKey {
                     kernelSlots = loaded.slots
@@ -222,12 +223,24 @@ public enum ConvLowering {
                             }
                         }
                     }
-                    kernelSlots = b.loadKernel(kernel, at: 0)
+                    // Then the two micro-ops that start the accumulators from the bias.
+                    kernel.append(MicroOp(dst: 0))
+                    kernel.append(MicroOp(dst: 0, src: biasBase))
+                    let slots = b.loadKernel(kernel, at: 0)
+                    kernelSlots = slots.lowerBound..<(slots.upperBound - 2)
                     loadedKernel = (kernelKey, kernelSlots)
                     setupDone = false
                 }
+                // Accumulators [block][pixel] start from the block's bias.
+                let reset = kernelSlots.upperBound
+                b.gemm(
+                    uops: reset..<(reset + 1), iterOut: group, iterIn: pixels, dst: (pixels, 1), src: (0, 0),
+                    wgt: (0, 0), reset: true)
+                b.alu(
+                    .add, uops: (reset + 1)..<(reset + 2), iterOut: group, iterIn: pixels, dst: (pixels, 1),
+                    src: (1, 0))
                 let resources = RequantResources(
-                    accumulatorBase: group * pixels, microOpBase: kernelSlots.upperBound)
+                    accumulatorBase: group * pixels, microOpBase: reset + 2)
                 if !setupDone {
                     requantizer.emitSetup(into: &b, resources: resources)
                     setupDone = true

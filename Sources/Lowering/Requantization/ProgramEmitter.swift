@@ -86,8 +86,32 @@ extension RQProgram {
         return runs
     }
 
+    /// Where the digit round trip splits the program: ops before it only prepare and store
+    /// digits, ops from it on load them and finish. nil without a round trip.
+    var roundTripIndex: Int? {
+        ops.firstIndex { if case .loadDigits = $0 { true } else { false } }
+    }
+
+    /// True when the ops before the round trip touch only the tile: then the digits of later
+    /// chunks can be prepared while earlier chunks finish (their temporaries are not in use).
+    var preparesOnTileOnly: Bool {
+        guard let split = roundTripIndex else { return false }
+        return ops[..<split].allSatisfy { op in
+            switch op {
+            case .alu(_, let slot, let operand):
+                if case .slot(let s) = operand, s != .tile { return false }
+                return slot == .tile
+            case .storeDigit(let slot, _): return slot == .tile
+            case .reset(let slots): return slots.allSatisfy { $0 == .tile }
+            case .products, .loadDigits, .refine: return false
+            }
+        }
+    }
+
     /// Emits the program for one tile: one LOAD UOP of its micro-ops, then the instructions.
-    func emit(into b: inout StreamBuilder, layout: RQLayout) {
+    /// `phase` selects the ops to emit (the kernel is loaded only with the first op).
+    func emit(into b: inout StreamBuilder, layout: RQLayout, phase: Range<Int>? = nil) {
+        let phase = phase ?? ops.indices
         let config = b.config
         let tile = layout.tile
         let n = layout.vectors
@@ -156,11 +180,12 @@ extension RQProgram {
             }
         }
         assert(kernel.count == microOpCount, "the kernel must fit the slots `microOpSlots` reports")
-        if !kernel.isEmpty { b.loadKernel(kernel, at: layout.uopBase) }
+        if !kernel.isEmpty && phase.lowerBound == 0 { b.loadKernel(kernel, at: layout.uopBase) }
         let u = layout.uopBase
         let outBytes = config.dramElementBytes(.output)
         let tileFactors = (out: tile.rowStride, in: 1)
-        for (index, op) in ops.enumerated() {
+        for index in phase {
+            let op = ops[index]
             switch op {
             case .alu(let code, let slot, let operand):
                 let dst = base(slot)

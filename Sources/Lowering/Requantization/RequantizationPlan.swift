@@ -191,11 +191,11 @@ public struct RequantizationPlan: Sendable {
 
     /// DRAM scratch bytes for the digit round trip of one chunk (stock).
     public func scratchBytes(forTileVectors n: Int) -> Int {
-        program.digitCount * chunkVectors(n) * target.config.dramElementBytes(.output)
+        (isPipelined ? 2 : 1) * program.digitCount * chunkVectors(n) * target.config.dramElementBytes(.output)
     }
 
-    /// Micro-op slots one chunk's kernel occupies.
-    public var microOpSlots: Int { program.microOpCount }
+    /// Micro-op slots the chunks' kernels occupy (three at once when pipelined).
+    public var microOpSlots: Int { (isPipelined ? 3 : 1) * program.microOpCount }
 
     // MARK: - Emission
 
@@ -231,15 +231,40 @@ public struct RequantizationPlan: Sendable {
         let parts = chunks(of: tile, firstBlock: firstBlock)
         let span = parts.map(\.span).max()!
         let half = program.digitCount * maximumChunkVectors
-        for part in parts {
-            let layout = RQLayout(
-                tile: part.tile, firstBlock: part.firstBlock, totalBlocks: blocks, constantBase: accBase,
+        let firstHalf = Self.inputHalf(b, base: inputBase, half: half)
+        let layouts = parts.indices.map { k in
+            RQLayout(
+                tile: parts[k].tile, firstBlock: parts[k].firstBlock, totalBlocks: blocks,
+                constantBase: accBase,
                 tempBase: accBase + constantAccumulatorWords, tempSpan: span, weightBase: wgtBase,
-                inputBase: inputBase + Self.inputHalf(b, base: inputBase, half: half) * half,
-                scratchOffset: scratchOffset, uopBase: uopBase)
-            program.emit(into: &b, layout: layout)
+                inputBase: inputBase + (firstHalf + k) % 2 * half,
+                scratchOffset: scratchOffset
+                    + (isPipelined ? k % 2 * half * b.config.dramElementBytes(.output) : 0),
+                uopBase: uopBase + (isPipelined ? k % 3 * program.microOpCount : 0))
+        }
+        guard isPipelined, let split = program.roundTripIndex else {
+            for layout in layouts { program.emit(into: &b, layout: layout) }
+            return
+        }
+        // Software pipeline over the chunks: the digits of chunk k + 2 are prepared and stored,
+        // and those of chunk k + 1 loaded, before chunk k finishes, so the round trips overlap
+        // the compute module's work instead of stalling it.
+        let prepare = 0..<split
+        let load = split..<(split + 1)
+        let finish = (split + 1)..<program.ops.count
+        program.emit(into: &b, layout: layouts[0], phase: prepare)
+        if layouts.count > 1 { program.emit(into: &b, layout: layouts[1], phase: prepare) }
+        program.emit(into: &b, layout: layouts[0], phase: load)
+        for k in layouts.indices {
+            if k + 2 < layouts.count { program.emit(into: &b, layout: layouts[k + 2], phase: prepare) }
+            if k + 1 < layouts.count { program.emit(into: &b, layout: layouts[k + 1], phase: load) }
+            program.emit(into: &b, layout: layouts[k], phase: finish)
         }
     }
+
+    /// Whether chunks run as a software pipeline (stock route whose digit preparation touches
+    /// only the tile): then three kernels and two scratch areas are in use at once.
+    var isPipelined: Bool { program.preparesOnTileOnly }
 
     /// Which half of the double-buffered INP area the next digits go to: the one the latest
     /// instruction touching the area did not use. Then the GEMM that last read the chosen half
