@@ -146,16 +146,23 @@ public enum PoolLowering {
                     uops: zero, iterOut: tileRows, iterIn: layer.outputWidth, dst: tileLoop.dst, src: (0, 0),
                     wgt: (0, 0),
                     reset: true)
-                for kh in 0..<layer.filterH {
-                    for kw in 0..<layer.filterW {
-                        let tap = b.loadKernel([MicroOp(dst: outBase, src: kh * width + kw)], at: 2)
-                        let op: AluOpcode = layer.average || (kh == 0 && kw == 0) ? .add : .max
-                        b.alu(
-                            op, uops: tap, iterOut: tileRows, iterIn: layer.outputWidth, dst: tileLoop.dst,
-                            src: (layer.strideH * width, layer.strideW))
-                    }
+                // One micro-op per tap, loaded together (kept resident while the tile shape holds),
+                // then one for the in-place operations.
+                let taps = (0..<(layer.filterH * layer.filterW)).map { t in
+                    MicroOp(dst: outBase, src: t / layer.filterW * width + t % layer.filterW)
                 }
-                let inPlace = b.loadKernel([MicroOp(dst: outBase, src: outBase)], at: 3)
+                // (One tap at a time when they do not fit the micro-op buffer together.)
+                let together = taps.count + 6 <= config.depth(.uop)
+                let tapSlots = b.loadKernel(
+                    (together ? taps : []) + [MicroOp(dst: outBase, src: outBase)], at: 2)
+                for t in 0..<taps.count {
+                    let op: AluOpcode = layer.average || t == 0 ? .add : .max
+                    let slot = together ? tapSlots.lowerBound + t : b.loadKernel([taps[t]], at: 1).lowerBound
+                    b.alu(
+                        op, uops: slot..<(slot + 1), iterOut: tileRows, iterIn: layer.outputWidth,
+                        dst: tileLoop.dst, src: (layer.strideH * width, layer.strideW))
+                }
+                let inPlace = (tapSlots.upperBound - 1)..<tapSlots.upperBound
                 func alu(_ op: AluOpcode, _ immediate: Int) {
                     b.alu(
                         op, uops: inPlace, iterOut: tileRows, iterIn: layer.outputWidth, dst: tileLoop.dst,
@@ -166,7 +173,8 @@ public enum PoolLowering {
                     // (acc + n/2 − [acc ≤ 0]) >> k: the indicator is 1 − min(max(acc, 0), 1).
                     let k = count.trailingZeroBitCount
                     let scratch = outBase + pixelsOut
-                    let indicator = b.loadKernel([MicroOp(dst: scratch, src: outBase)], at: 4)
+                    let indicator = b.loadKernel(
+                        [MicroOp(dst: scratch, src: outBase)], at: tapSlots.upperBound)
                     b.gemm(
                         uops: indicator, iterOut: tileRows, iterIn: layer.outputWidth, dst: tileLoop.dst,
                         src: (0, 0),
@@ -175,14 +183,16 @@ public enum PoolLowering {
                         .add, uops: indicator, iterOut: tileRows, iterIn: layer.outputWidth,
                         dst: tileLoop.dst,
                         src: tileLoop.dst)
-                    let onScratch = b.loadKernel([MicroOp(dst: scratch, src: scratch)], at: 5)
+                    let onScratch = b.loadKernel(
+                        [MicroOp(dst: scratch, src: scratch)], at: tapSlots.upperBound + 1)
                     for (op, imm) in [(AluOpcode.max, 0), (.min, 1)] {
                         b.alu(
                             op, uops: onScratch, iterOut: tileRows, iterIn: layer.outputWidth,
                             dst: tileLoop.dst,
                             src: tileLoop.dst, immediate: imm)
                     }
-                    let addBack = b.loadKernel([MicroOp(dst: outBase, src: scratch)], at: 6)
+                    let addBack = b.loadKernel(
+                        [MicroOp(dst: outBase, src: scratch)], at: tapSlots.upperBound + 2)
                     b.alu(
                         .add, uops: addBack, iterOut: tileRows, iterIn: layer.outputWidth, dst: tileLoop.dst,
                         src: tileLoop.dst)
