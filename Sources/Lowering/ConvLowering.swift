@@ -52,6 +52,13 @@ public struct ConvLayer: Sendable {
         self.biasOffset = biasOffset
     }
 
+    /// The key of this layer's entry in a target's `schedules.json`: what the tiling depends on.
+    public var workload: String {
+        "\(depthwise ? "depthwise" : "conv2d") in=\(inputHeight)x\(inputWidth)x\(inputBlocks) "
+            + "out=\(outputHeight)x\(outputWidth)x\(outputBlocks) kernel=\(kernelH)x\(kernelW) "
+            + "stride=\(strideH)x\(strideW) pad=\(padTop),\(padBottom),\(padLeft),\(padRight)"
+    }
+
     var taps: Int { kernelH * kernelW }
     /// Width of one input row as loaded: the padded width.
     var loadedWidth: Int { inputWidth + padLeft + padRight }
@@ -78,56 +85,135 @@ public enum ConvLowering {
         public var rows: Int
         /// Output blocks per weight group.
         public var blocksPerGroup: Int
+        /// 2: consecutive tiles alternate between two halves of the input and accumulator
+        /// areas, so the next tile's input loads while this tile computes and this tile's
+        /// results store while the next one computes.
+        public var buffers: Int
+
+        public init(rows: Int, blocksPerGroup: Int, buffers: Int = 1) {
+            self.rows = rows
+            self.blocksPerGroup = blocksPerGroup
+            self.buffers = buffers
+        }
+
+        public var schedule: TilingSchedule {
+            TilingSchedule(rows: rows, blocksPerGroup: blocksPerGroup, buffers: buffers)
+        }
     }
 
-    /// The largest tiles that fit the target's buffers.
-    public static func tiling(
-        _ layer: ConvLayer, config: HardwareConfig, requantizer: TileRequantizer
-    ) throws(LoweringError) -> Tiling {
-        // The requantizer's weight tiles and digit vectors sit at the top of those buffers.
-        let wgtDepth = config.depth(.weight) - requantizer.weightTiles()
-        let accDepth = config.depth(.accumulator)
-        let uopDepth = config.depth(.uop)
+    /// Input entries of one tile's input area.
+    static func inputArea(_ layer: ConvLayer, _ t: Tiling) -> Int {
+        (layer.depthwise ? t.blocksPerGroup : layer.inputBlocks) * layer.inputRows(forOutputRows: t.rows)
+            * layer.loadedWidth
+    }
+
+    /// Micro-ops of one tile's GEMM kernel, with the two that start the accumulators.
+    static func kernelSize(_ layer: ConvLayer, _ t: Tiling) -> Int {
+        let pixels = t.rows * layer.outputWidth
+        return (layer.depthwise ? 1 : layer.inputBlocks) * layer.kernelW * pixels
+            * (pixels < 3 ? t.blocksPerGroup : 1) + 2
+    }
+
+    /// Whether a tiling fits the target's buffers next to the requantizer's areas (and gives
+    /// every tile three distinct accumulators, as the hazard rule needs).
+    public static func fits(
+        _ t: Tiling, _ layer: ConvLayer, config: HardwareConfig, requantizer: TileRequantizer
+    ) -> Bool {
+        guard t.rows >= 1, t.rows <= layer.outputHeight, t.blocksPerGroup >= 1,
+            t.blocksPerGroup <= layer.outputBlocks, (1...2).contains(t.buffers)
+        else { return false }
+        let pixels = t.rows * layer.outputWidth
+        let weights = t.blocksPerGroup * layer.tilesPerBlock + requantizer.weightTiles()
+        let inp =
+            t.buffers * inputArea(layer, t)
+            + requantizer.inputEntries(forTileVectors: config.depth(.accumulator))
+        let acc =
+            t.buffers * t.blocksPerGroup * pixels + requantizer.accumulatorWords(forTileVectors: pixels)
+            + t.blocksPerGroup
+        let uops = t.buffers * kernelSize(layer, t) + requantizer.microOpSlots
+        return weights <= config.depth(.weight) && inp <= config.depth(.input)
+            && acc <= config.depth(.accumulator) && uops <= config.depth(.uop)
+            && pixels * (pixels < 3 ? t.blocksPerGroup : 1) >= 3
+    }
+
+    /// The largest tiles that fit: the largest weight group (halving), then the most rows.
+    public static func largestTiling(
+        _ layer: ConvLayer, config: HardwareConfig, requantizer: TileRequantizer, buffers: Int = 1
+    ) -> Tiling? {
         var group = layer.outputBlocks
+        let wgtDepth = config.depth(.weight) - requantizer.weightTiles()
         while group > 1 && group * layer.tilesPerBlock > wgtDepth { group = (group + 1) / 2 }
-        guard group * layer.tilesPerBlock <= wgtDepth else {
-            throw LoweringError(
-                "one output block needs \(layer.tilesPerBlock) weight tiles; the buffer holds \(wgtDepth)")
+        for rows in stride(from: layer.outputHeight, through: 1, by: -1) {
+            let t = Tiling(rows: rows, blocksPerGroup: group, buffers: buffers)
+            if fits(t, layer, config: config, requantizer: requantizer) { return t }
         }
-        var rows = layer.outputHeight
-        while rows > 0 {
-            let pixels = rows * layer.outputWidth
-            let inputBlocksLoaded = layer.depthwise ? group : layer.inputBlocks
-            let inp =
-                inputBlocksLoaded * layer.inputRows(forOutputRows: rows) * layer.loadedWidth
-                + requantizer.inputEntries(forTileVectors: config.depth(.accumulator))
-            let acc = group * pixels + requantizer.accumulatorWords(forTileVectors: pixels) + group
-            let kernel =
-                (layer.depthwise ? 1 : layer.inputBlocks) * layer.kernelW * pixels * (pixels < 3 ? group : 1)
-            if inp <= config.depth(.input) && acc <= accDepth
-                && kernel + 2 + requantizer.microOpSlots <= uopDepth
-            {
-                break
-            }
-            rows -= 1
-        }
-        guard rows > 0 else {
-            throw LoweringError(
-                "one output row (\(layer.outputWidth) pixels, \(layer.inputBlocks) input blocks) does not fit the SRAM buffers"
-            )
-        }
-        if rows * layer.outputWidth * (rows * layer.outputWidth < 3 ? group : 1) < 3 {
-            throw LoweringError(
-                "fewer than 3 independent accumulators per tile: the hazard rule needs partial sums")
-        }
-        return Tiling(rows: rows, blocksPerGroup: group)
+        return nil
     }
 
+    /// Tilings worth timing: the largest single- and double-buffered ones, and for each the
+    /// rows evened out over its tile count and over twice as many tiles.
+    public static func candidateTilings(
+        _ layer: ConvLayer, config: HardwareConfig, requantizer: TileRequantizer
+    ) -> [Tiling] {
+        var result: [Tiling] = []
+        for buffers in [1, 2] {
+            guard let t = largestTiling(layer, config: config, requantizer: requantizer, buffers: buffers)
+            else { continue }
+            let tiles = (layer.outputHeight + t.rows - 1) / t.rows
+            for count in [tiles, 2 * tiles] {
+                var c = t
+                c.rows = (layer.outputHeight + count - 1) / count
+                if !result.contains(c) && fits(c, layer, config: config, requantizer: requantizer) {
+                    result.append(c)
+                }
+            }
+            if !result.contains(t) { result.append(t) }
+        }
+        return result
+    }
+
+    /// The tiling to use: `schedule` when given and it fits, otherwise the candidate with the
+    /// fewest modelled cycles for the layer on its own (the first on ties).
+    public static func chooseTiling(
+        _ layer: ConvLayer, target: Target, requantizer: TileRequantizer, schedule: TilingSchedule? = nil
+    ) throws(LoweringError) -> Tiling {
+        let config = target.config
+        if let schedule {
+            let t = Tiling(
+                rows: schedule.rows, blocksPerGroup: schedule.blocksPerGroup, buffers: schedule.buffers)
+            if fits(t, layer, config: config, requantizer: requantizer) { return t }
+        }
+        let candidates = candidateTilings(layer, config: config, requantizer: requantizer)
+        guard var best = candidates.first else { throw noTiling(layer) }
+        guard candidates.count > 1 else { return best }
+        var bestCycles = Int.max
+        for t in candidates {
+            var b = StreamBuilder(config: config)
+            try emit(layer, into: &b, requantizer: requantizer, tiling: t)
+            guard let timing = try? target.timing(of: SegmentProgram(b).instructions) else { continue }
+            if timing.totalCycles < bestCycles {
+                (best, bestCycles) = (t, timing.totalCycles)
+            }
+        }
+        return best
+    }
+
+    static func noTiling(_ layer: ConvLayer) -> LoweringError {
+        LoweringError(
+            "no tiling of \(layer.outputWidth)-pixel output rows (\(layer.inputBlocks) input blocks, "
+                + "\(layer.tilesPerBlock) weight tiles per output block) fits the SRAM buffers with three "
+                + "distinct accumulators per tile")
+    }
+
+    /// Lowers the layer with `tiling`, or the largest single-buffered tiling when nil.
     public static func emit(
-        _ layer: ConvLayer, into b: inout StreamBuilder, requantizer: TileRequantizer
+        _ layer: ConvLayer, into b: inout StreamBuilder, requantizer: TileRequantizer, tiling: Tiling? = nil
     ) throws(LoweringError) {
         let config = b.config
-        let tiling = try tiling(layer, config: config, requantizer: requantizer)
+        guard
+            let tiling = tiling ?? largestTiling(layer, config: config, requantizer: requantizer),
+            fits(tiling, layer, config: config, requantizer: requantizer)
+        else { throw noTiling(layer) }
         let inpBytes = config.dramElementBytes(.input)
         let wgtBytes = config.dramElementBytes(.weight)
         let accBytes = config.dramElementBytes(.accumulator)
@@ -146,9 +232,13 @@ public enum ConvLowering {
             else { throw LoweringError("the input's halo does not cover the padding") }
         }
         let width = layer.loadedWidth
-        // The GEMM kernel in micro-op SRAM: it depends on the pixels per tile and, when the
-        // output blocks are inside it, on the group's block count (the last group may be smaller).
-        var loadedKernel: (key: [Int], slots: Range<Int>)? = nil
+        // Per buffer half, the GEMM kernel in micro-op SRAM: it depends on the pixels per tile
+        // and on the group's block count (the last group may be smaller).
+        var loadedKernels: [Int: (key: [Int], slots: Range<Int>)] = [:]
+        let kernelStride = kernelSize(layer, tiling)
+        let inputStride = inputArea(layer, tiling)
+        let accStride = tiling.blocksPerGroup * tiling.rows * layer.outputWidth
+        var tileIndex = 0
         var groupStart = 0
         while groupStart < layer.outputBlocks {
             let group = min(tiling.blocksPerGroup, layer.outputBlocks - groupStart)
@@ -167,6 +257,10 @@ public enum ConvLowering {
             var rowStart = 0
             var setupDone = false
             while rowStart < layer.outputHeight {
+                let half = tileIndex % tiling.buffers
+                tileIndex += 1
+                let inputBase = half * inputStride
+                let accBase = half * accStride
                 let rows = min(tiling.rows, layer.outputHeight - rowStart)
                 let pixels = rows * layer.outputWidth
                 let inputRows = layer.inputRows(forOutputRows: rows)
@@ -174,7 +268,7 @@ public enum ConvLowering {
                 let firstInputBlock = layer.depthwise ? groupStart : 0
                 // Input rows [rowStart·stride, +inputRows) of the padded input, per input block.
                 for block in 0..<inputBlocks {
-                    let sram = block * inputRows * width
+                    let sram = inputBase + block * inputRows * width
                     let paddedRow = rowStart * layer.strideH
                     if usesHalo {
                         let row = paddedRow - layer.padTop + layer.inputHalo.top
@@ -202,7 +296,7 @@ public enum ConvLowering {
                 let blocksInKernel = pixels < 3
                 let kernelKey = [pixels, blocksInKernel ? group : 1, group]
                 let kernelSlots: Range<Int>
-                if let loaded = loadedKernel, loaded.key == kernelKey {
+                if let loaded = loadedKernels[half], loaded.key == kernelKey {
                     kernelSlots = loaded.slots
                 } else {
                     var kernel: [MicroOp] = []
@@ -213,23 +307,23 @@ public enum ConvLowering {
                                     let (r, x) = (p / layer.outputWidth, p % layer.outputWidth)
                                     let inputBlock = layer.depthwise ? block : inBlock
                                     let src =
-                                        (inputBlock * inputRows + r * layer.strideH) * width + x
+                                        inputBase + (inputBlock * inputRows + r * layer.strideH) * width + x
                                         * layer.strideW + kw
                                     let wgt =
                                         block * layer.tilesPerBlock
                                         + (layer.depthwise ? kw : kw * layer.inputBlocks + inBlock)
-                                    kernel.append(MicroOp(dst: block * pixels + p, src: src, wgt: wgt))
+                                    kernel.append(
+                                        MicroOp(dst: accBase + block * pixels + p, src: src, wgt: wgt))
                                 }
                             }
                         }
                     }
                     // Then the two micro-ops that start the accumulators from the bias.
-                    kernel.append(MicroOp(dst: 0))
-                    kernel.append(MicroOp(dst: 0, src: biasBase))
-                    let slots = b.loadKernel(kernel, at: 0)
+                    kernel.append(MicroOp(dst: accBase))
+                    kernel.append(MicroOp(dst: accBase, src: biasBase))
+                    let slots = b.loadKernel(kernel, at: half * kernelStride)
                     kernelSlots = slots.lowerBound..<(slots.upperBound - 2)
-                    loadedKernel = (kernelKey, kernelSlots)
-                    setupDone = false
+                    loadedKernels[half] = (kernelKey, kernelSlots)
                 }
                 // Accumulators [block][pixel] start from the block's bias.
                 let reset = kernelSlots.upperBound
@@ -240,7 +334,7 @@ public enum ConvLowering {
                     .add, uops: (reset + 1)..<(reset + 2), iterOut: group, iterIn: pixels, dst: (pixels, 1),
                     src: (1, 0))
                 let resources = RequantResources(
-                    accumulatorBase: group * pixels, microOpBase: reset + 2)
+                    accumulatorBase: tiling.buffers * accStride, microOpBase: tiling.buffers * kernelStride)
                 if !setupDone {
                     requantizer.emitSetup(into: &b, resources: resources)
                     setupDone = true
@@ -254,14 +348,15 @@ public enum ConvLowering {
                 for block in 0..<group {
                     requantizer.emit(
                         into: &b,
-                        tile: AccumulatorTile(base: block * pixels, rows: pixels, blocks: 1, rowStride: 1),
+                        tile: AccumulatorTile(
+                            base: accBase + block * pixels, rows: pixels, blocks: 1, rowStride: 1),
                         firstBlock: groupStart + block, resources: resources)
                     let element =
                         ((groupStart + block) * outputPacked.h + rowStart + layer.outputHalo.top)
                         * outputPacked.w
                         + layer.outputHalo.left
                     b.store(
-                        sram: block * pixels, region: .activations,
+                        sram: accBase + block * pixels, region: .activations,
                         byteOffset: layer.outputOffset + element * inpBytes,
                         rows: rows, columns: layer.outputWidth, stride: outputPacked.w)
                 }

@@ -68,7 +68,11 @@ extension LayerContext {
             inputOffset: input.offset,
             inputHalo: inLayout.halo, outputOffset: output.offset, outputHalo: outLayout.halo,
             weightsOffset: weightsOffset, biasOffset: biasOffset)
-        try ConvLowering.emit(layer, into: &b, requantizer: reserve(plan))
+        let requantizer = reserve(plan)
+        let tiling = try ConvLowering.chooseTiling(
+            layer, target: target, requantizer: requantizer, schedule: target.schedules[layer.workload])
+        try ConvLowering.emit(layer, into: &b, requantizer: requantizer, tiling: tiling)
+        tilings[node.id] = (layer.workload, tiling.schedule)
         scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
     }
 

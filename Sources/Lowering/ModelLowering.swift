@@ -15,6 +15,9 @@ public struct LoweredLayer: Sendable {
     public var instructions: Range<Int>
     public var macs: Int
     public var requantization: String
+    /// For convolutions: the key of the layer in `schedules.json` and the tiling used.
+    public var workload: String?
+    public var tiling: TilingSchedule?
 }
 
 /// Everything the accelerator needs: the constants region and one program per segment.
@@ -63,7 +66,8 @@ public enum ModelLowering {
                     LoweredLayer(
                         node: id, name: node.name, kind: node.op.kindName, segment: segment.index,
                         instructions: first..<max(first, last), macs: node.macs,
-                        requantization: context.routes[id] ?? "none"))
+                        requantization: context.routes[id] ?? "none", workload: context.tilings[id]?.workload,
+                        tiling: context.tilings[id]?.schedule))
             }
             segments.append(program)
         }
@@ -80,6 +84,8 @@ struct LayerContext {
     let target: Target
     var constants: ConstantsRegion
     var routes: [NodeID: String] = [:]
+    /// The workload key and tiling of each convolution (what `schedules.json` would list).
+    var tilings: [NodeID: (workload: String, schedule: TilingSchedule)] = [:]
     var scratchSize = 0
     var identityOffset: Int?
 

@@ -33,11 +33,27 @@ struct CompileCommand: ParsableCommand {
     )
     var layers = false
 
+    @Option(
+        name: .customLong("write-schedules"),
+        help: ArgumentHelp(
+            "Also write the tiling chosen for every convolution as a schedules.json.",
+            discussion:
+                "Copy it to Schedules/<target>/schedules.json (and edit it) to fix those tilings; the cycle-model search fills in workloads it does not list.",
+            valueName: "file"))
+    var writeSchedules: String?
+
     func run() throws {
         try ErrorReporting.run {
             let target = try target.load()
             let compiled = try ModelCompiler.compile(modelPath: model, target: target)
             try FileIO.write(compiled.bundle, to: output)
+            if let writeSchedules {
+                var entries: [String: TilingSchedule] = [:]
+                for layer in compiled.lowered.layers {
+                    if let w = layer.workload, let t = layer.tiling { entries[w] = t }
+                }
+                try FileIO.write(Array(TilingSchedule.fileText(entries).utf8), to: writeSchedules)
+            }
             if !quiet { print(Self.text(compiled.summary, output: output), terminator: "") }
             if layers {
                 // The same figures as `vtac report`, read back from the bundle just written.

@@ -20,6 +20,9 @@ public struct Target: Sendable, Hashable {
     public var summary: String
     /// The folder it was loaded from, when it was loaded.
     public var directory: URL?
+    /// Tilings chosen per workload (`schedules.json`, optional): the lowering's search fills
+    /// in the workloads it does not list.
+    public var schedules: [String: TilingSchedule] = [:]
 
     /// The target vtac uses when none is named.
     public static let defaultName = "alkali"

@@ -8,7 +8,8 @@ import Foundation
 ///   file copied from any TVM version loads);
 /// - `target.json`: vtac's own fields (`isa_profile`, `clock_mhz`, `bus_width_bits`,
 ///   `fifo_depth`, `cycle_model`, optional `description`); unknown keys are refused because
-///   they are most likely typos.
+///   they are most likely typos;
+/// - optionally `schedules.json`: tilings chosen per workload (`TilingSchedule`).
 ///
 /// The search roots are injectable so tests and tools never depend on the working directory.
 public struct TargetLoader: Sendable {
@@ -81,10 +82,12 @@ public struct TargetLoader: Sendable {
         let targetURL = directory.appendingPathComponent(targetFileName)
         let config = try parseHardwareConfig(object: readObject(configURL), path: configURL.path)
         let fields = try TargetFile(object: readObject(targetURL), path: targetURL.path)
-        return Target(
+        var target = Target(
             name: directory.standardizedFileURL.lastPathComponent, config: config, profile: fields.profile,
             clockMHz: fields.clockMHz, busWidthBits: fields.busWidthBits, fifoDepth: fields.fifoDepth,
             cycleModel: fields.cycleModel, summary: fields.summary, directory: directory)
+        target.schedules = try loadSchedules(directory: directory)
+        return target
     }
 
     /// Parses the text of a `vta_config.json`; `path` only labels errors.
