@@ -86,32 +86,41 @@ extension ChannelReference {
         return (lower, upper)
     }
 
-    /// The `(C, D)` region for multiplier `m` at shift `n`, or nil if empty.
+    /// The `(C, D)` region for multiplier `m` at shift `n`, or nil if empty. (The hot loop of
+    /// the search: plain Int128 bounds, Int128.min/max for "unbounded".)
     func fit(multiplier m: Int64, shift n: Int, clamp: OutputClamp) -> ChannelFit? {
-        var positive = WideInterval.all
-        var negative = WideInterval.all
+        var positive = (lower: Int128.min, upper: Int128.max)
+        var negative = (lower: Int128.min, upper: Int128.max)
         var hasPositive = false
         var hasNegative = false
-        let one = WideInteger(1)
+        let m128 = Int128(m)
+        let lowFree = clamp.low ? outputMin : Int32.min
+        let highFree = clamp.high ? outputMax : Int32.max
         for i in points.indices {
             let p = points[i]
-            let (lo, hi) = required(i, clamp)
-            let pm = WideInteger.product(p, m)
-            let bound = WideInterval(
-                lower: lo.map { WideInteger($0).shiftedLeft(n) - pm },
-                upper: hi.map { WideInteger($0 + 1).shiftedLeft(n) - one - pm })
+            let v = values[i]
+            let pm = Int128(p) * m128
+            // v·2^n ≤ p·M + C ≤ (v+1)·2^n − 1, unless v sits on an explicitly clamped end.
+            let lower = v == lowFree ? Int128.min : (Int128(v) << n) - pm
+            let upper = v == highFree ? Int128.max : (Int128(v + 1) << n) - 1 - pm
             if p >= 0 {
-                positive = positive.intersected(bound)
+                positive = (Swift.max(positive.lower, lower), Swift.min(positive.upper, upper))
                 hasPositive = true
-                if positive.isEmpty { return nil }
+                if positive.upper < positive.lower { return nil }
             } else {
-                negative = negative.intersected(bound)
+                negative = (Swift.max(negative.lower, lower), Swift.min(negative.upper, upper))
                 hasNegative = true
-                if negative.isEmpty { return nil }
+                if negative.upper < negative.lower { return nil }
             }
         }
+        func interval(_ b: (lower: Int128, upper: Int128)) -> WideInterval {
+            WideInterval(
+                lower: b.lower == .min ? nil : WideInteger(b.lower),
+                upper: b.upper == .max ? nil : WideInteger(b.upper))
+        }
         let fit = ChannelFit(
-            multiplier: m, positive: positive, negative: negative, hasPositive: hasPositive,
+            multiplier: m, positive: interval(positive), negative: interval(negative),
+            hasPositive: hasPositive,
             hasNegative: hasNegative)
         return fit.negativeOffsets.isEmpty ? nil : fit
     }

@@ -1,65 +1,40 @@
 /// A 128-bit two's-complement integer, enough for the exact products and bounds the
 /// requantization search works with (|acc| < 2^31 times multipliers below 2^48, plus
-/// offsets below 2^80). Only the operations the search needs.
+/// offsets below 2^80). A thin wrapper over the standard library's `Int128` that keeps the
+/// operations the search needs, with wrapping arithmetic (the callers stay within 127 bits).
 struct WideInteger: Hashable, Comparable, Sendable, CustomStringConvertible {
-    var high: Int64
-    var low: UInt64
+    var value: Int128
 
-    init(high: Int64, low: UInt64) {
-        self.high = high
-        self.low = low
-    }
+    init(_ value: Int128) { self.value = value }
 
-    init(_ value: Int64) {
-        high = value < 0 ? -1 : 0
-        low = UInt64(bitPattern: value)
-    }
+    init(_ value: Int64) { self.value = Int128(value) }
 
-    init(_ value: Int) { self.init(Int64(value)) }
+    init(_ value: Int) { self.value = Int128(value) }
 
-    static let zero = WideInteger(0)
+    static let zero = WideInteger(Int128(0))
 
     /// 2^n for n in 0...126.
-    static func power(_ n: Int) -> WideInteger { WideInteger(1).shiftedLeft(n) }
+    static func power(_ n: Int) -> WideInteger { WideInteger(Int128(1) << n) }
 
-    static func + (a: WideInteger, b: WideInteger) -> WideInteger {
-        let (low, carry) = a.low.addingReportingOverflow(b.low)
-        return WideInteger(high: a.high &+ b.high &+ (carry ? 1 : 0), low: low)
-    }
+    static func + (a: WideInteger, b: WideInteger) -> WideInteger { WideInteger(a.value &+ b.value) }
 
-    static prefix func - (a: WideInteger) -> WideInteger {
-        WideInteger(high: ~a.high, low: ~a.low) + WideInteger(1)
-    }
+    static prefix func - (a: WideInteger) -> WideInteger { WideInteger(0 &- a.value) }
 
-    static func - (a: WideInteger, b: WideInteger) -> WideInteger { a + (-b) }
+    static func - (a: WideInteger, b: WideInteger) -> WideInteger { WideInteger(a.value &- b.value) }
 
     /// The exact product of two 64-bit integers.
-    static func product(_ a: Int64, _ b: Int64) -> WideInteger {
-        let r = a.multipliedFullWidth(by: b)
-        return WideInteger(high: r.high, low: r.low)
-    }
+    static func product(_ a: Int64, _ b: Int64) -> WideInteger { WideInteger(Int128(a) * Int128(b)) }
 
-    static func < (a: WideInteger, b: WideInteger) -> Bool {
-        a.high != b.high ? a.high < b.high : a.low < b.low
-    }
+    static func < (a: WideInteger, b: WideInteger) -> Bool { a.value < b.value }
 
-    var isNegative: Bool { high < 0 }
+    var isNegative: Bool { value < 0 }
 
     /// self · 2^n (n ≥ 0); the caller keeps the result within 127 bits.
-    func shiftedLeft(_ n: Int) -> WideInteger {
-        if n == 0 { return self }
-        if n >= 64 { return WideInteger(high: Int64(bitPattern: low << UInt64(n - 64)), low: 0) }
-        let high = (self.high << Int64(n)) | Int64(bitPattern: low >> UInt64(64 - n))
-        return WideInteger(high: high, low: low << UInt64(n))
-    }
+    func shiftedLeft(_ n: Int) -> WideInteger { n >= 128 ? .zero : WideInteger(value &<< n) }
 
     /// floor(self / 2^n) (n ≥ 0): an arithmetic shift.
     func floorShiftedRight(_ n: Int) -> WideInteger {
-        if n == 0 { return self }
-        if n >= 128 { return isNegative ? WideInteger(-1) : .zero }
-        if n >= 64 { return WideInteger(high: high >> 63, low: UInt64(bitPattern: high >> Int64(n - 64))) }
-        let low = (self.low >> UInt64(n)) | (UInt64(bitPattern: high) << UInt64(64 - n))
-        return WideInteger(high: high >> Int64(n), low: low)
+        n >= 128 ? WideInteger(isNegative ? Int128(-1) : 0) : WideInteger(value >> n)
     }
 
     /// ceil(self / 2^n).
@@ -68,26 +43,15 @@ struct WideInteger: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// The value, if it fits in Int64.
-    var int64: Int64? {
-        let value = Int64(bitPattern: low)
-        return (value < 0 ? -1 : 0) == high ? value : nil
-    }
+    var int64: Int64? { Int64(exactly: value) }
 
     /// Number of trailing zero bits (128 for zero).
-    var trailingZeroBitCount: Int {
-        low != 0 ? low.trailingZeroBitCount : (high != 0 ? 64 + high.trailingZeroBitCount : 128)
-    }
+    var trailingZeroBitCount: Int { value.trailingZeroBitCount }
 
     /// Bits of |self| (0 for zero).
-    var magnitudeBitWidth: Int {
-        let m = isNegative ? -self : self
-        return m.high != 0 ? 128 - m.high.leadingZeroBitCount : 64 - m.low.leadingZeroBitCount
-    }
+    var magnitudeBitWidth: Int { 128 - value.magnitude.leadingZeroBitCount }
 
-    var description: String {
-        if let v = int64 { return String(v) }
-        return "(\(high) << 64) + \(low)"
-    }
+    var description: String { String(value) }
 }
 
 /// An inclusive range of wide integers; `nil` bounds are unbounded.
