@@ -58,6 +58,9 @@ public struct InstructionCounts: Sendable, Codable, Equatable {
 
 /// One operator of the model as the bundle runs it.
 public struct LayerPerformance: Sendable, Codable, Equatable {
+    /// The source model's operator index, as `inspect --placement` numbers it (nil for the
+    /// device copies placement inserts).
+    public var `operator`: Int?
     public var name: String
     public var kind: String
     /// "vta" or "cpu".
@@ -126,7 +129,8 @@ extension PerformanceReport {
         var layers: [LayerPerformance] = []
         for layer in m.layers {
             var entry = LayerPerformance(
-                name: layer.name, kind: layer.kind, device: layer.device == .vta ? "vta" : "cpu",
+                operator: layer.sourceOperator >= 0 ? Int(layer.sourceOperator) : nil, name: layer.name,
+                kind: layer.kind, device: layer.device == .vta ? "vta" : "cpu",
                 segment: nil,
                 macs: Int(layer.macs), instructions: InstructionCounts(), loadedBytes: [:], storedBytes: 0,
                 sramHighWater: [:], modelledCycles: 0, busyCycles: [:], rooflineCycles: 0, utilisation: 0,

@@ -106,11 +106,39 @@ enum BundleReport {
         }
     }
 
+    /// The accelerator layer `query` names: its full name, its source operator index (`7` or
+    /// `#7`, as `inspect --placement` and `report` number operators), or a part of its name
+    /// that no other accelerator layer's name contains.
+    static func resolveLayer(_ query: String, in m: Vtac_Bundle_Manifest, path: String) throws -> String {
+        let vta = m.layers.filter { $0.device == .vta && $0.instructionEnd > $0.instructionBegin }
+        if let exact = vta.first(where: { $0.name == query }) { return exact.name }
+        let digits = query.hasPrefix("#") ? String(query.dropFirst()) : query
+        if let index = Int(digits), let match = vta.first(where: { Int($0.sourceOperator) == index }) {
+            return match.name
+        }
+        let matches = vta.filter { $0.name.contains(query) }
+        if matches.count == 1 { return matches[0].name }
+        if let cpu = m.layers.first(where: { $0.name == query || $0.name.contains(query) }),
+            cpu.device != .vta
+        {
+            throw BadInput(message: "\(path): layer \(cpu.name) runs on the CPU: it has no microcode")
+        }
+        let listed = (matches.isEmpty ? vta : matches).map { "#\($0.sourceOperator) \($0.name)" }
+        throw BadInput(
+            message: "\(path): "
+                + (matches.isEmpty
+                    ? "no accelerator layer matches '\(query)'" : "'\(query)' matches several layers")
+                + "; give a name, a part of one, or an operator number:\n  "
+                + listed.joined(separator: "\n  "))
+    }
+
     /// The microcode of every segment (or one), each instruction annotated with its layer, the
     /// micro-op image, and the eBPF wrapper.
-    static func disassembly(_ b: CSDBundle, path: String, segment only: Int?, layer: String?) throws -> String
-    {
+    static func disassembly(
+        _ b: CSDBundle, path: String, segment only: Int?, layer query: String?
+    ) throws -> String {
         let m = b.manifest
+        let layer = try query.map { try resolveLayer($0, in: m, path: path) }
         let codec = InstructionCodec(config: try config(m.hardware, path: path))
         var out: [String] = []
         for (index, segment) in m.segments.enumerated() {

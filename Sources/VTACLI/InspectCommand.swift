@@ -34,7 +34,10 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "With --disasm: only this segment.")
     var segment: Int?
 
-    @Option(help: "With --disasm: only this layer (its name).")
+    @Option(
+        help:
+            "With --disasm: only this layer: its name, a part of it, or its operator number (as --placement and report show)."
+    )
     var layer: String?
 
     @Flag(help: "Print JSON instead of text.")

@@ -96,11 +96,16 @@ struct PlacementReport: Encodable {
     var text: String {
         var out: [String] = []
         out.append("Placement on \(target) (\(profile) ISA)")
-        var table = TextTable([("#", .right), ("kind", .left), ("device", .left), ("why not VTA", .left)])
+        // The same operator numbers and layer names as `vtac report` and `inspect --disasm`.
+        var table = TextTable([
+            ("#", .right), ("layer", .left), ("kind", .left), ("device", .left), ("why not VTA", .left),
+        ])
         for op in operators {
             let why = op.failed.map { "\($0.rule): \($0.reason)" }
-            table.add([String(op.index), op.kind, op.device, why.first ?? ""])
-            for extra in why.dropFirst() { table.add(["", "", "", extra]) }
+            table.add([
+                String(op.index), ReportRendering.shortName(op.name), op.kind, op.device, why.first ?? "",
+            ])
+            for extra in why.dropFirst() { table.add(["", "", "", "", extra]) }
         }
         out.append(table.render())
         out.append("")

@@ -6,14 +6,16 @@ import Foundation
 enum ReportRendering {
     static func text(_ r: PerformanceReport) -> String {
         var table = TextTable([
-            ("layer", .left), ("kind", .left), ("dev", .left), ("seg", .right), ("MACs", .right),
+            ("#", .right), ("layer", .left), ("kind", .left), ("dev", .left), ("seg", .right),
+            ("MACs", .right),
             ("insns", .right), ("in B", .right), ("out B", .right), ("cycles", .right), ("xbound", .right),
             ("requantization", .left),
         ])
         for l in r.layers {
             let vta = l.device == "vta" && l.instructions.total > 0
             table.add([
-                shortName(l.name), l.kind, l.device, l.segment.map(String.init) ?? "", grouped(l.macs),
+                l.operator.map(String.init) ?? "", shortName(l.name), l.kind, l.device,
+                l.segment.map(String.init) ?? "", grouped(l.macs),
                 vta ? grouped(l.instructions.total) : "",
                 vta ? grouped(l.loadedBytes.values.reduce(0, +)) : "",
                 vta ? grouped(l.storedBytes) : "", vta ? grouped(l.modelledCycles) : "",
@@ -52,7 +54,8 @@ enum ReportRendering {
     static func csv(_ r: PerformanceReport) -> String {
         let types = memoryTypes(r)
         var header = [
-            "layer", "kind", "device", "segment", "macs", "load", "gemm", "alu", "store", "finish",
+            "operator", "layer", "kind", "device", "segment", "macs", "load", "gemm", "alu", "store",
+            "finish",
         ]
         header += types.map { "loaded_\($0)" } + ["stored"] + types.map { "sram_high_\($0)" }
         header += [
@@ -63,7 +66,8 @@ enum ReportRendering {
         for l in r.layers {
             let i = l.instructions
             var row = [
-                field(l.name), field(l.kind), l.device, l.segment.map(String.init) ?? "", String(l.macs),
+                l.operator.map(String.init) ?? "", field(l.name), field(l.kind), l.device,
+                l.segment.map(String.init) ?? "", String(l.macs),
                 String(i.load), String(i.gemm), String(i.alu), String(i.store), String(i.finish),
             ]
             row += types.map { String(l.loadedBytes[$0] ?? 0) } + [String(l.storedBytes)]

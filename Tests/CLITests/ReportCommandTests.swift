@@ -100,6 +100,46 @@ import Testing
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
     }
 
+    /// `inspect --placement`, `report` and `inspect --disasm --layer` share operator numbers and
+    /// layer names: the report's operator N is the placement's operator N, and N (or a unique
+    /// part of the name) selects that layer's microcode.
+    @Test func oneVocabularyForLayers() throws {
+        let dir = try GoldenOutputTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Fixtures.sharedModels.appendingPathComponent("resnet8_cifar10/model.tflite").path
+        let bundle = dir.appendingPathComponent("r8.csd").path
+        try #require(try VTACRunner.run(["compile", model, "-o", bundle, "--quiet"]).status == 0)
+        let placement = try VTACRunner.run(["inspect", model, "--placement", "--json"])
+        let operators = try #require(
+            (try JSONSerialization.jsonObject(with: Data(placement.stdout.utf8)) as? [String: Any])?[
+                "operators"]
+                as? [[String: Any]])
+        let layers = try Self.layers(try Self.json([bundle]))
+        for layer in layers {
+            guard let index = layer["operator"] as? Int else {
+                #expect(layer["kind"] as? String == "DEVICE_COPY")
+                continue
+            }
+            #expect(operators[index]["name"] as? String == layer["name"] as? String)
+            #expect(operators[index]["kind"] as? String == layer["kind"] as? String)
+        }
+        let add = try #require(layers.first { $0["kind"] as? String == "ADD" })
+        let name = try #require(add["name"] as? String)
+        let byNumber = try VTACRunner.run([
+            "inspect", bundle, "--disasm", "--layer", "#\(add["operator"] as! Int)",
+        ])
+        try #require(byNumber.status == 0, "\(byNumber.stderr)")
+        #expect(byNumber.stdout.contains("# layer \(name)\n"))
+        let byPart = try VTACRunner.run(["inspect", bundle, "--disasm", "--layer", "add/add"])
+        #expect(byPart.stdout == byNumber.stdout)
+        let ambiguous = try VTACRunner.run(["inspect", bundle, "--disasm", "--layer", "Relu"])
+        #expect(ambiguous.status == 65 && ambiguous.stderr.contains("matches several layers"))
+        let cpu = try VTACRunner.run(["inspect", bundle, "--disasm", "--layer", "Identity"])
+        #expect(cpu.status == 65 && cpu.stderr.contains("runs on the CPU"))
+        let text = try VTACRunner.run(["inspect", model, "--placement"])
+        #expect(text.stdout.contains(ReportRenderingNames.short(name)))
+    }
+
     @Test func aBundleNeedsItsOwnHardware() throws {
         let bundle = FileManager.default.temporaryDirectory.appendingPathComponent(
             "vtac-report-\(UUID().uuidString).csd"
@@ -111,5 +151,13 @@ import Testing
         #expect(run.stderr.contains(bundle) && run.stderr.contains("cloud"))
         let missing = try VTACRunner.run(["report", "/nonexistent/model.tflite"])
         #expect(missing.status == 65)
+    }
+}
+
+/// The text tables' short layer names (the first fused name, its last 19 characters).
+enum ReportRenderingNames {
+    static func short(_ name: String) -> String {
+        let first = name.split(separator: ";").first.map(String.init) ?? name
+        return first.count <= 20 ? first : "…" + first.suffix(19)
     }
 }
