@@ -165,7 +165,15 @@ struct LayerContext {
             throw LoweringError("\(node.name): \(error)")
         }
         plan.placement.constantsOffset = constants.append(plan.constants)
-        routes[node.id] = plan.route
+        // What requantizing costs the compute module, per output vector and for the layer (a
+        // 64-vector tile's serial cycles by the cycle model, scaled to the layer's vectors).
+        let tile = plan.maximumChunkVectors
+        let perVector = Double(plan.cost(tileVectors: tile).computeCycles) / Double(tile)
+        let shape = graph.values[node.outputs[0]].shape
+        let vectors =
+            shape.dropLast().reduce(1, *) * (((shape.last ?? 1) + config.blockOut - 1) / config.blockOut)
+        routes[node.id] =
+            "\(plan.route): \(Int(perVector.rounded())) cycles/vector, \(Int((perVector * Double(vectors)).rounded())) cycles"
         return plan
     }
 

@@ -2,7 +2,8 @@
 # Benchmark: per accelerator layer of MLPerf Tiny ResNet-8 and our tiny MobileNet (or the
 # models given) on a target (default alkali): MACs, instructions, DRAM bytes, modelled cycles,
 # the roofline bound (max of MACs / (BATCH·BLOCK_IN·BLOCK_OUT) and DRAM bytes / bus bytes per
-# cycle), utilisation and the requantization route. Prints the figures; asserts nothing.
+# cycle), utilisation, the requantization route and its cycles, and the requantization share
+# of the modelled cycles. Prints the figures; asserts nothing.
 #   Tools/bench/layers.sh [--target T] [MODEL.tflite...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,5 +20,17 @@ trap 'rm -rf "$work"' EXIT
 for model in "${models[@]}"; do
     echo "== $model on $target"
     "$root/.build/release/vtac" compile "$model" -o "$work/m.csd" --target "$target" --layers
+    # The requantization share: each layer's route ends with its serial requantization cycles.
+    "$root/.build/release/vtac" report "$work/m.csd" --json | python3 -c '
+import json, re, sys
+report = json.load(sys.stdin)
+total = report["totals"]["modelledCycles"]
+requant = 0
+for layer in report["layers"]:
+    found = re.search(r"([0-9]+) cycles$", layer.get("requantization", ""))
+    if found:
+        requant += int(found.group(1))
+print(f"  requantization ~{requant:,} cycles of {total:,} modelled ({100 * requant / max(total, 1):.0f} %)")
+'
     echo
 done
