@@ -197,6 +197,12 @@ struct ManifestBuilder {
             l.device = node.device == .vta ? .vta : .cpu
             l.macs = UInt64(node.macs)
             l.sourceOperator = Int32(sourceOf[node.id] ?? -1)
+            // Layers are the placed graph's nodes, so a producer's node id is its layer index.
+            var from: [UInt32] = []
+            for input in node.presentInputs {
+                if let p = graph.values[input].producer, !from.contains(UInt32(p)) { from.append(UInt32(p)) }
+            }
+            l.inputsFrom = from
             if let lowered = byNode[node.id] {
                 l.segment = UInt32(lowered.segment)
                 l.instructionBegin = UInt32(lowered.instructions.lowerBound)

@@ -62,6 +62,8 @@ public struct LayerPerformance: Sendable, Codable, Equatable {
     /// device copies placement inserts).
     public var `operator`: Int?
     public var name: String
+    /// Indices (in the report's layers) of the layers whose outputs this one reads.
+    public var inputsFrom: [Int] = []
     public var kind: String
     /// "vta" or "cpu".
     public var device: String
@@ -135,6 +137,7 @@ extension PerformanceReport {
                 macs: Int(layer.macs), instructions: InstructionCounts(), loadedBytes: [:], storedBytes: 0,
                 sramHighWater: [:], modelledCycles: 0, busyCycles: [:], rooflineCycles: 0, utilisation: 0,
                 requantization: layer.requantization, spans: [:])
+            entry.inputsFrom = layer.inputsFrom.map { Int($0) }
             if layer.device == .vta {
                 let s = Int(layer.segment)
                 let range = Int(layer.instructionBegin)..<Int(layer.instructionEnd)

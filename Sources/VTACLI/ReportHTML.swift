@@ -23,7 +23,7 @@ enum ReportHTML {
         \(grouped(r.totals.modelledCycles)) modelled cycles against a roofline bound of
         \(grouped(r.totals.rooflineCycles)); \(r.deviceRuns) device runs and \(r.deviceCopies)
         device copies per inference.</p>
-        <h2>Operators in execution order</h2>
+        <h2>Partitioned graph (execution order; arrows are tensors)</h2>
         \(graph(r))
         <h2>Modules over one inference (cycle model)</h2>
         \(timeline(r))
@@ -34,33 +34,55 @@ enum ReportHTML {
         """
     }
 
-    /// One box per operator in execution order, coloured by device; device copies (named after
-    /// their destination, `@vta` or `@cpu`) in grey.
+    /// The partitioned graph: one box per operator in execution order, top to bottom, coloured
+    /// by device (device copies, named after their destination `@vta` or `@cpu`, in grey), and
+    /// an arrow per tensor edge: straight down to the next box, or an arc on the right for an
+    /// edge that skips boxes (residual connections).
     static func graph(_ r: PerformanceReport) -> String {
-        let box = 150
-        let gap = 30
-        let perRow = 7
-        var parts: [String] = []
+        let (x, box, height, pitch) = (10, 300, 36, 52)
+        func top(_ i: Int) -> Int { 10 + i * pitch }
+        var edges: [String] = []
+        var widest = x + box
+        for (j, l) in r.layers.enumerated() {
+            for p in l.inputsFrom where p < j {
+                if p == j - 1 {
+                    edges.append(
+                        "<line x1=\"\(x + box / 2)\" y1=\"\(top(p) + height)\" x2=\"\(x + box / 2)\" "
+                            + "y2=\"\(top(j) - 2)\" marker-end=\"url(#arrow)\"/>")
+                } else {
+                    let reach = x + box + 14 + 12 * min(j - p, 20)
+                    widest = max(widest, reach + 10)
+                    edges.append(
+                        "<path d=\"M \(x + box) \(top(p) + height / 2) C \(reach) \(top(p) + height / 2), "
+                            + "\(reach) \(top(j) + height / 2), \(x + box + 2) \(top(j) + height / 2)\" "
+                            + "fill=\"none\" marker-end=\"url(#arrow)\"/>")
+                }
+            }
+        }
+        var boxes: [String] = []
         for (i, l) in r.layers.enumerated() {
-            let x = 10 + (i % perRow) * (box + gap)
-            let y = 10 + (i / perRow) * 70
-            parts.append(
-                "<rect class=\"\(l.kind == "DEVICE_COPY" ? "copy" : l.device)\" x=\"\(x)\" y=\"\(y)\" width=\"\(box)\" height=\"40\" rx=\"4\"><title>\(escape(l.name))</title></rect>"
+            let y = top(i)
+            let label = l.operator.map { "#\($0) " } ?? ""
+            boxes.append(
+                "<rect class=\"\(l.kind == "DEVICE_COPY" ? "copy" : l.device)\" x=\"\(x)\" y=\"\(y)\" "
+                    + "width=\"\(box)\" height=\"\(height)\" rx=\"4\"><title>\(escape(l.name))</title></rect>"
             )
-            parts.append(
-                "<text x=\"\(x + 6)\" y=\"\(y + 16)\" fill=\"#fff\">\(escape(String(l.kind.prefix(20))))</text>"
-            )
-            parts.append(
-                "<text x=\"\(x + 6)\" y=\"\(y + 32)\" fill=\"#fff\">\(escape(String(l.name.suffix(22))))</text>"
+            boxes.append(
+                "<text x=\"\(x + 6)\" y=\"\(y + 15)\" fill=\"#fff\">\(escape(label + l.kind))</text>")
+            boxes.append(
+                "<text x=\"\(x + 6)\" y=\"\(y + 30)\" fill=\"#fff\">\(escape(String(l.name.split(separator: ";").first?.suffix(44) ?? "")))</text>"
             )
         }
-        let rows = (r.layers.count + perRow - 1) / perRow
         let legend =
             "<p><svg width=\"12\" height=\"12\"><rect class=\"vta\" width=\"12\" height=\"12\"/></svg> VTA "
             + "<svg width=\"12\" height=\"12\"><rect class=\"cpu\" width=\"12\" height=\"12\"/></svg> CPU "
             + "<svg width=\"12\" height=\"12\"><rect class=\"copy\" width=\"12\" height=\"12\"/></svg> device_copy</p>"
-        return "<svg width=\"\(20 + perRow * (box + gap))\" height=\"\(20 + rows * 70)\">"
-            + parts.joined() + "</svg>" + legend
+        let marker =
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" "
+            + "markerHeight=\"6\" orient=\"auto\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>"
+        return "<svg width=\"\(widest + 10)\" height=\"\(top(r.layers.count))\">" + marker
+            + "<g stroke=\"#555\" stroke-width=\"1.5\">" + edges.joined() + "</g>" + boxes.joined() + "</svg>"
+            + legend
     }
 
     /// Segments side by side; in each, one lane per module with a bar per layer.

@@ -138,6 +138,23 @@ import Testing
         #expect(cpu.status == 65 && cpu.stderr.contains("runs on the CPU"))
         let text = try VTACRunner.run(["inspect", model, "--placement"])
         #expect(text.stdout.contains(ReportRenderingNames.short(name)))
+
+        // The graph's edges: each residual ADD reads the previous layer and one further back, and
+        // the HTML draws that skip as an arc.
+        for add in layers.indices where layers[add]["kind"] as? String == "ADD" {
+            let from = try #require(layers[add]["inputsFrom"] as? [Int])
+            #expect(from.count == 2 && from.contains(add - 1) && from.allSatisfy { $0 < add }, "\(from)")
+        }
+        let html = dir.appendingPathComponent("r8.html").path
+        try #require(try VTACRunner.run(["report", bundle, "--html", html]).status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        var skips = 0
+        for (j, layer) in layers.enumerated() {
+            skips += ((layer["inputsFrom"] as? [Int]) ?? []).filter { $0 < j - 1 }.count
+        }
+        #expect(skips >= 3)
+        // One arc per skipping edge (plus the arrowhead marker's path).
+        #expect(page.components(separatedBy: "<path d=\"M ").count - 2 == skips)
     }
 
     @Test func aBundleNeedsItsOwnHardware() throws {

@@ -718,6 +718,9 @@ public nonisolated struct Vtac_Bundle_Layer: Sendable {
   /// The index of the source operator in the model.
   public var sourceOperator: Int32 = 0
 
+  /// Indices (in Manifest.layers) of the layers whose outputs this layer reads: the graph's edges.
+  public var inputsFrom: [UInt32] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2033,7 +2036,7 @@ nonisolated extension Vtac_Bundle_Relocation: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Layer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0\u{3}inputs_from\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2050,6 +2053,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.macs) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.requantization) }()
       case 9: try { try decoder.decodeSingularInt32Field(value: &self.sourceOperator) }()
+      case 10: try { try decoder.decodeRepeatedUInt32Field(value: &self.inputsFrom) }()
       default: break
       }
     }
@@ -2083,6 +2087,9 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.sourceOperator != 0 {
       try visitor.visitSingularInt32Field(value: self.sourceOperator, fieldNumber: 9)
     }
+    if !self.inputsFrom.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.inputsFrom, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2096,6 +2103,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.macs != rhs.macs {return false}
     if lhs.requantization != rhs.requantization {return false}
     if lhs.sourceOperator != rhs.sourceOperator {return false}
+    if lhs.inputsFrom != rhs.inputsFrom {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -2259,7 +2259,7 @@ const ProtobufCMessageDescriptor vtac__bundle__relocation__descriptor =
   (ProtobufCMessageInit) vtac__bundle__relocation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[9] =
+static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[10] =
 {
   {
     "name",
@@ -2369,9 +2369,22 @@ static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[9] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "inputs_from",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Vtac__Bundle__Layer, n_inputs_from),
+    offsetof(Vtac__Bundle__Layer, inputs_from),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
   2,   /* field[2] = device */
+  9,   /* field[9] = inputs_from */
   4,   /* field[4] = instruction_begin */
   5,   /* field[5] = instruction_end */
   1,   /* field[1] = kind */
@@ -2384,7 +2397,7 @@ static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
 static const ProtobufCIntRange vtac__bundle__layer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
 {
@@ -2394,7 +2407,7 @@ const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
   "Vtac__Bundle__Layer",
   "vtac.bundle",
   sizeof(Vtac__Bundle__Layer),
-  9,
+  10,
   vtac__bundle__layer__field_descriptors,
   vtac__bundle__layer__field_indices_by_name,
   1,  vtac__bundle__layer__number_ranges,

@@ -427,10 +427,15 @@ struct  Vtac__Bundle__Layer
    * The index of the source operator in the model.
    */
   int32_t source_operator;
+  /*
+   * Indices (in Manifest.layers) of the layers whose outputs this layer reads: the graph's edges.
+   */
+  size_t n_inputs_from;
+  uint32_t *inputs_from;
 };
 #define VTAC__BUNDLE__LAYER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__layer__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 typedef enum {
