@@ -199,8 +199,9 @@ public enum PoolLowering {
                     alu(.add, count / 2 - 1)
                     var remaining = k
                     while remaining > 0 {
-                        alu(.shr, min(remaining, 15))
-                        remaining -= min(remaining, 15)
+                        let step = min(remaining, config.portableShiftRange.upperBound)
+                        alu(.shr, step)
+                        remaining -= step
                     }
                 }
                 alu(.max, layer.activationMin)

@@ -82,7 +82,7 @@ public struct ShiftRequantizer: TileRequantizer {
         )
         var remaining = shift
         while remaining > 0 {
-            let step = min(remaining, 15)
+            let step = min(remaining, b.config.portableShiftRange.upperBound)
             b.alu(
                 .shr, uops: uop, iterOut: loop.iterOut, iterIn: loop.iterIn, dst: loop.dst, src: loop.src,
                 immediate: step)
