@@ -85,16 +85,17 @@ let package = Package(
         .testTarget(
             name: "PartitioningTests",
             dependencies: ["Partitioning", "GraphIR", "VTATarget", "TFLite", "TestSupport"]),
-        .testTarget(name: "VTATargetTests", dependencies: ["VTATarget"]),
+        .testTarget(name: "VTATargetTests", dependencies: ["VTATarget", "TestSupport"]),
         .testTarget(name: "VTASimTests", dependencies: ["CVTASim"]),
         .testTarget(
             name: "BundleTests",
             dependencies: ["Bundle", "CEBPF", "CSDHost", "CSDRuntime", "CVTASim", "VTATarget", "TestSupport"]
         ),
         .testTarget(
-            name: "LoweringTests", dependencies: ["Lowering", "VTATarget", "CVTASim", "TFLiteArithmetic"]),
-        .testTarget(name: "EBPFTests", dependencies: ["CEBPF"]),
-        .testTarget(name: "VTAVerifyTests", dependencies: ["CVTAISA", "VTATarget"]),
+            name: "LoweringTests",
+            dependencies: ["Lowering", "VTATarget", "CVTASim", "TFLiteArithmetic", "TestSupport"]),
+        .testTarget(name: "EBPFTests", dependencies: ["CEBPF", "TestSupport"]),
+        .testTarget(name: "VTAVerifyTests", dependencies: ["CVTAISA", "VTATarget", "TestSupport"]),
         .testTarget(
             name: "CSDRuntimeTests",
             dependencies: [

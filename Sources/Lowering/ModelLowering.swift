@@ -169,9 +169,8 @@ struct LayerContext {
         // 64-vector tile's serial cycles by the cycle model, scaled to the layer's vectors).
         let tile = plan.maximumChunkVectors
         let perVector = Double(plan.cost(tileVectors: tile).computeCycles) / Double(tile)
-        let shape = graph.values[node.outputs[0]].shape
-        let vectors =
-            shape.dropLast().reduce(1, *) * (((shape.last ?? 1) + config.blockOut - 1) / config.blockOut)
+        let out = PackedLayout(shape: graph.values[node.outputs[0]].shape, config: config)
+        let vectors = (out.n + out.batch - 1) / out.batch * out.channelBlocks * out.h * out.w
         routes[node.id] =
             "\(plan.route): \(Int(perVector.rounded())) cycles/vector, \(Int((perVector * Double(vectors)).rounded())) cycles"
         return plan

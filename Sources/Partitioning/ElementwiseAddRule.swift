@@ -1,4 +1,5 @@
 import GraphIR
+import Synchronization
 import TFLite
 import TFLiteArithmetic
 
@@ -18,12 +19,19 @@ public enum ElementwiseAdd {
         return try? AddQuantization(input1: q1, input2: q2, output: q, activation: fused)
     }
 
-    /// The exact linear rule VTA evaluates for the node, if there is one.
+    /// The exact linear rule VTA evaluates for the node, if there is one. Placement asks
+    /// when it checks the rules and the lowering when it emits the layer: the search (65,536
+    /// pairs per candidate) runs once per quantization.
     public static func rule(_ node: Node, in graph: Graph) -> AddLinearRule? {
-        quantization(node, in: graph).flatMap {
-            AddLinearRule.find(for: $0, maxWeightMagnitude: maxWeightMagnitude)
-        }
+        guard let q = quantization(node, in: graph) else { return nil }
+        if let known = found.withLock({ $0[q] }) { return known }
+        let rule = AddLinearRule.find(for: q, maxWeightMagnitude: maxWeightMagnitude)
+        found.withLock { $0[q] = .some(rule) }
+        return rule
     }
+
+    /// Rules found so far (nil entries: none exists), per quantization.
+    private static let found = Mutex<[AddQuantization: AddLinearRule?]>([:])
 }
 
 extension Activation {

@@ -335,7 +335,7 @@ struct EBPFGemmBundle {
     var weights: [[Int8]]
 
     init(seed: UInt64 = 1) {
-        var rng = EBPFSplitMix(seed)
+        var rng = SplitMix64(seed)
         weights = (0..<16).map { _ in (0..<16).map { _ in Int8(truncatingIfNeeded: rng.next() % 15) &- 7 } }
     }
 
@@ -503,20 +503,9 @@ struct EBPFGemmBundle {
     }
 }
 
-/// SplitMix64.
-struct EBPFSplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
+/// The suite's deterministic generator, seeded positionally as this target calls it.
+extension SplitMix64 {
+    init(_ seed: UInt64) { self.init(seed: seed) }
 }
 
 // MARK: - llvm-objdump

@@ -1,19 +1,20 @@
-// The generated wrapper against the C reference wrapper (Tests/Fixtures/runtime/wrapper.o):
-// through csd_host_run with the real runtime and the simulator, the same output bytes, return
-// value and helper status on the same inputs; through our VM with scripted helpers, the same
-// helper calls with the same arguments in the same order.
 import Bundle
 import CEBPF
 import CSDHost
 import CSDRuntime
 import CVTASim
+// The generated wrapper against the C reference wrapper (Tests/Fixtures/runtime/wrapper.o):
+// through csd_host_run with the real runtime and the simulator, the same output bytes, return
+// value and helper status on the same inputs; through our VM with scripted helpers, the same
+// helper calls with the same arguments in the same order.
+import TestSupport
 import Testing
 
 @Suite struct EBPFWrapperTests {
     let layer = EBPFGemmBundle(seed: 31)
 
     func records(_ n: Int, seed: UInt64 = 5) -> [[UInt8]] {
-        var rng = EBPFSplitMix(seed)
+        var rng = SplitMix64(seed)
         return (0..<n).map { _ in rng.bytes(64) }
     }
 

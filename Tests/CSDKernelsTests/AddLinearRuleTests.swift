@@ -11,12 +11,7 @@ import Testing
 @Suite struct AddLinearRuleTests {
     /// The C kernel's output at every pair, in `referenceTable`'s order.
     static func kernelTable(_ q: AddQuantization) -> [Int8] {
-        var p = csd_add_params(
-            input1_offset: q.input1Offset, input2_offset: q.input2Offset, output_offset: q.outputOffset,
-            left_shift: q.leftShift, input1_multiplier: q.input1.multiplier, input1_shift: q.input1.shift,
-            input2_multiplier: q.input2.multiplier, input2_shift: q.input2.shift,
-            output_multiplier: q.output.multiplier, output_shift: q.output.shift,
-            act_min: q.activationRange.min, act_max: q.activationRange.max)
+        var p = csd_add_params(q)
         var x1 = [Int8](), x2 = [Int8]()
         for i in 0..<256 {
             for j in 0..<256 {

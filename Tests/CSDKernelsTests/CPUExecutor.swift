@@ -306,12 +306,7 @@ struct CPUExecutor {
         let q = try AddQuantization(
             input1: try quant(t1), input2: try quant(t2), output: try quant(outT),
             activation: Self.activation(activation))
-        var p = csd_add_params(
-            input1_offset: q.input1Offset, input2_offset: q.input2Offset, output_offset: q.outputOffset,
-            left_shift: q.leftShift, input1_multiplier: q.input1.multiplier, input1_shift: q.input1.shift,
-            input2_multiplier: q.input2.multiplier, input2_shift: q.input2.shift,
-            output_multiplier: q.output.multiplier, output_shift: q.output.shift,
-            act_min: q.activationRange.min, act_max: q.activationRange.max)
+        var p = csd_add_params(q)
         var out = [Int8](repeating: 0, count: outT.elementCount)
         let status: csd_status
         if t1.shape == outT.shape && t2.shape == outT.shape {
@@ -434,5 +429,17 @@ struct CPUExecutor {
         case .float32(let v): return .float32(try copy(v))
         case .int32(let v): return .int32(try copy(v))
         }
+    }
+}
+
+extension csd_add_params {
+    /// The C kernel's parameters from TFLiteArithmetic's preparation of the same ADD.
+    init(_ q: AddQuantization) {
+        self.init(
+            input1_offset: q.input1Offset, input2_offset: q.input2Offset, output_offset: q.outputOffset,
+            left_shift: q.leftShift, input1_multiplier: q.input1.multiplier, input1_shift: q.input1.shift,
+            input2_multiplier: q.input2.multiplier, input2_shift: q.input2.shift,
+            output_multiplier: q.output.multiplier, output_shift: q.output.shift,
+            act_min: q.activationRange.min, act_max: q.activationRange.max)
     }
 }

@@ -1,5 +1,6 @@
 import CSDKernels
 import TFLiteArithmetic
+import TestSupport
 import Testing
 
 /// The kernels' contracts beyond the goldens: argument validation (an error code, never a
@@ -209,12 +210,7 @@ import Testing
             input1: TensorQuantization(scale: 0.03, zeroPoint: -5),
             input2: TensorQuantization(scale: 0.011, zeroPoint: 7),
             output: TensorQuantization(scale: 0.04, zeroPoint: 2), activation: .relu)
-        return csd_add_params(
-            input1_offset: q.input1Offset, input2_offset: q.input2Offset, output_offset: q.outputOffset,
-            left_shift: q.leftShift, input1_multiplier: q.input1.multiplier, input1_shift: q.input1.shift,
-            input2_multiplier: q.input2.multiplier, input2_shift: q.input2.shift,
-            output_multiplier: q.output.multiplier,
-            output_shift: q.output.shift, act_min: q.activationRange.min, act_max: q.activationRange.max)
+        return csd_add_params(q)
     }
 
     /// Broadcasting gives what the plain ADD gives on the explicitly expanded input, and both

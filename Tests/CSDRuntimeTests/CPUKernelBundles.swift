@@ -1,6 +1,7 @@
-// CPU-only bundles, one per kernel kind, for the dispatch tests and the fuzzer's seeds.
 import Bundle
 import CSDRuntime
+// CPU-only bundles, one per kernel kind, for the dispatch tests and the fuzzer's seeds.
+import TestSupport
 import Testing
 
 /// A manifest whose graph inputs and outputs are HOST tensors, laid out one after the other
@@ -53,7 +54,7 @@ func le32(_ values: [Int32]) -> [UInt8] {
 enum CPUKernelBundles {
     /// CONV_2D 3x3 valid: [1,4,4,3] -> [1,2,2,2], filter and bias in CONSTANTS.
     static func conv(depthwise: Bool = false) throws -> [UInt8] {
-        var rng = SplitMix(depthwise ? 77 : 78)
+        var rng = SplitMix64(depthwise ? 77 : 78)
         let outC: Int32 = depthwise ? 3 : 2
         var p = Vtac_Bundle_ConvParams()
         p.depthwise = depthwise
@@ -178,7 +179,7 @@ enum CPUKernelBundles {
             }
         let opened = openBundle(bundle)
         let b = try #require(opened.bundle, "\(kind): \(opened.message)")
-        var rng = SplitMix(3)
+        var rng = SplitMix64(3)
         let size = Int(csdrt_bundle_input_record_size(b.handle))
         var input = bytes(rng.int8s(size))
         if kind == "quantize" {

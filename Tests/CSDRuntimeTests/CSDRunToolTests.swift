@@ -44,7 +44,7 @@ enum CSDRun {
     let layer = GemmLayer(seed: 41)
 
     @Test func runsTheWrapperOverAnInputFile() throws {
-        var rng = SplitMix(17)
+        var rng = SplitMix64(17)
         let inputs = (0..<3).map { _ in rng.int8s(64) }
         let input = driveInput(bundle: try layer.bundle().encode(), records: inputs.map(bytes))
         let inPath = try Fixtures.temporaryFile(input, name: "input.bin")

@@ -1,7 +1,8 @@
-// A one-layer bundle through the runtime API: load (fills, relocation, verification) and
-// inference, checked bit for bit against the layer computed in Swift.
 import Bundle
 import CSDRuntime
+// A one-layer bundle through the runtime API: load (fills, relocation, verification) and
+// inference, checked bit for bit against the layer computed in Swift.
+import TestSupport
 import Testing
 import VTATarget
 
@@ -12,7 +13,7 @@ import VTATarget
         let bundle = try #require(opened.bundle, "\(statusName(opened.status)): \(opened.message)")
         #expect(csdrt_bundle_input_record_size(bundle.handle) == 64)
         #expect(csdrt_bundle_output_record_size(bundle.handle) == 64)
-        var rng = SplitMix(99)
+        var rng = SplitMix64(99)
         // Several inferences on one load: state from one must not leak into the next.
         for _ in 0..<3 {
             let input = rng.int8s(64)
@@ -99,7 +100,7 @@ import VTATarget
         m.steps = [segmentStep(0)]
         let opened = openBundle(try layer.bundle(manifest: m).encode())
         let bundle = try #require(opened.bundle, "\(opened.message)")
-        var rng = SplitMix(1)
+        var rng = SplitMix64(1)
         let input = rng.int8s(64)
         let run = bundle.infer(bytes(input))
         #expect(run.status == CSDRT_OK, "\(run.message)")

@@ -1,15 +1,16 @@
-// The drive's part in memory: csd_host_run loads the test wrapper (Tests/Fixtures/runtime),
-// which loops over the records calling the runtime's helpers.
 import Bundle
 import CSDHost
 import CSDRuntime
+// The drive's part in memory: csd_host_run loads the test wrapper (Tests/Fixtures/runtime),
+// which loops over the records calling the runtime's helpers.
+import TestSupport
 import Testing
 
 @Suite struct HostRunTests {
     let layer = GemmLayer(seed: 31)
 
     func records(_ n: Int, seed: UInt64 = 5) -> [[Int8]] {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed)
         return (0..<n).map { _ in rng.int8s(64) }
     }
 

@@ -1,7 +1,8 @@
-// RunKernel steps: the runtime hands validated tensors and parameters to CSDKernels.
 import Bundle
 import CSDKernels
 import CSDRuntime
+// RunKernel steps: the runtime hands validated tensors and parameters to CSDKernels.
+import TestSupport
 import Testing
 
 /// Softmax parameters for beta 1 and an input scale of 0.1 (TFLite's Prepare:
@@ -73,7 +74,7 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
         m.memory.hostSize = 32
         let opened = openBundle(try CSDBundle(manifest: m).encode())
         let bundle = try #require(opened.bundle, "\(opened.message)")
-        var rng = SplitMix(4)
+        var rng = SplitMix64(4)
         for _ in 0..<4 {
             let input = rng.int8s(10)
             let run = bundle.infer(bytes(input))
@@ -94,7 +95,7 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
         m.memory.hostSize = 192
         let opened = openBundle(try layer.bundle(manifest: m).encode())
         let bundle = try #require(opened.bundle, "\(opened.message)")
-        var rng = SplitMix(8)
+        var rng = SplitMix64(8)
         let input = rng.int8s(64)
         let run = bundle.infer(bytes(input))
         #expect(run.status == CSDRT_OK, "\(run.message)")
@@ -104,7 +105,7 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
     @Test func fullyConnectedWithWeightsAndBiasInConstants() throws {
         // 3 rows of 8 inputs -> 4 outputs, per-channel requantization, weights and int32 bias
         // in CONSTANTS (bias at offset 32), computed again in Swift.
-        var rng = SplitMix(12)
+        var rng = SplitMix64(12)
         let weights = rng.int8s(32)  // [4][8]
         let bias: [Int32] = [100, -200, 3000, -7]
         let multipliers: [Int32] = [1_300_000_000, 1_100_000_000, 2_000_000_000, 1_073_741_824]
@@ -157,7 +158,7 @@ func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int
     /// With `scale` set, the CPU FULLY_CONNECTED rounds double(acc) × scale half away from zero,
     /// as the pinned interpreter's reference kernel does (ties included: scale 0.25 and 0.5).
     @Test func fullyConnectedFloatScales() throws {
-        var rng = SplitMix(21)
+        var rng = SplitMix64(21)
         let weights = rng.int8s(16)  // [2][8]
         let scales: [Double] = [0.25, 0.5]
         var fc = Vtac_Bundle_FullyConnectedParams()

@@ -1,5 +1,6 @@
 import CEBPF
 import Foundation
+import TestSupport
 import Testing
 
 /// Little-endian field access on an ELF image, for patching test objects.
@@ -237,18 +238,5 @@ struct ELFImage {
         #expect(vm.register(3, "report2", Helpers.record) == EBPF_OK)
         #expect(String(cString: ebpf_vm_helper_name(vm.raw, 3)) == "report2")
         #expect(ebpf_vm_helper_name(vm.raw, 4) == nil)
-    }
-}
-
-/// A small seeded generator, so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

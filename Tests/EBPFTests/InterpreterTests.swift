@@ -1,4 +1,5 @@
 import CEBPF
+import TestSupport
 import Testing
 
 /// What each ALU operation computes, written independently of the C code. nil: the run

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import VTATarget
 
 /// The repository's Schedules folder, found from this file (Tests/VTATargetTests/).
@@ -10,20 +11,8 @@ func shippedTarget(_ name: String) throws -> Target {
     try Target.load(name: name, schedulesRoots: [schedulesRoot])
 }
 
-/// A small deterministic generator (SplitMix64) so random tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The suite's deterministic generator, under this target's name for it.
+typealias SeededGenerator = SplitMix64
 
 /// Random but encodable instructions for a configuration: every field drawn over its whole
 /// range, biased towards the edges where off-by-one bugs live.

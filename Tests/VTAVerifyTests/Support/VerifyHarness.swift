@@ -1,7 +1,8 @@
-// Runs the C stream verifier (CVTAISA) and the Swift one (VTATarget.StreamVerifier) on the same
-// encoded stream and DRAM regions, and puts their findings side by side.
 import CVTAISA
 import Foundation
+// Runs the C stream verifier (CVTAISA) and the Swift one (VTATarget.StreamVerifier) on the same
+// encoded stream and DRAM regions, and puts their findings side by side.
+import TestSupport
 import VTATarget
 
 /// The repository's Schedules folder, found from this file (Tests/VTAVerifyTests/Support/).
@@ -231,15 +232,9 @@ func differential(
 
 /// Deterministic pseudo-random numbers (SplitMix64).
 struct Rand {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var source: SplitMix64
+    init(_ seed: UInt64) { source = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { source.next() }
     /// 0..<n
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
     /// true with probability p percent.
