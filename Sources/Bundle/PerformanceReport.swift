@@ -15,6 +15,9 @@ public struct PerformanceReport: Sendable, Codable, Equatable {
     public var deviceCopies: Int
     /// Accelerator segments run (host syncs) per inference.
     public var deviceRuns: Int
+    /// Elements in each SRAM buffer of the target (`UOP`, `INP`, `WGT`, `ACC`), against which
+    /// the layers' high-water marks are read.
+    public var sramDepths: [String: Int]
 
     public struct Totals: Sendable, Codable, Equatable {
         public var macs: Int
@@ -75,7 +78,9 @@ public struct LayerPerformance: Sendable, Codable, Equatable {
     public var loadedBytes: [String: Int]
     /// DRAM bytes written by STOREs.
     public var storedBytes: Int
-    /// The highest SRAM entry (exclusive) a LOAD or STORE of this layer touches, per buffer.
+    /// One past the highest SRAM element any instruction of this layer addresses, per buffer
+    /// (`UOP`, `INP`, `WGT`, `ACC`; STOREs count under ACC, whose indices the OUT buffer shares;
+    /// GEMM and ALU count every index their micro-op loops reach).
     public var sramHighWater: [String: Int]
     /// Cycles from the layer's first instruction's start to its last one's end.
     public var modelledCycles: Int
@@ -113,6 +118,13 @@ extension PerformanceReport {
         let busBytes = max(1, target.busWidthBits / 8)
         var streams: [[Instruction]] = []
         var timings: [StreamTiming?] = []
+        var sramTops: [[Int: [SRAMBuffer: Int]]] = []
+        let uops: [MicroOp]
+        do {
+            uops = try codec.decode(uops: bundle.uops)
+        } catch {
+            throw PerformanceReportError(path: path, problem: "micro-op section: \(error)")
+        }
         for (index, segment) in m.segments.enumerated() {
             let start = Int(segment.instructionOffset) * 16
             let end = start + Int(segment.instructionCount) * 16
@@ -124,6 +136,7 @@ extension PerformanceReport {
                 let stream = try codec.decode(stream: Array(bundle.instructions[start..<end]))
                 streams.append(stream)
                 timings.append(try? target.timing(of: stream))
+                sramTops.append(Self.sramTops(stream, segment: segment, uops: uops, target: target))
             } catch {
                 throw PerformanceReportError(path: path, problem: "segment \(index): \(error)")
             }
@@ -146,7 +159,7 @@ extension PerformanceReport {
                         path: path, problem: "layer \(layer.name) names instructions outside its segment")
                 }
                 entry.segment = s
-                entry.fill(streams[s], range: range, timing: timings[s], config: config)
+                entry.fill(streams[s], range: range, timing: timings[s], tops: sramTops[s], config: config)
                 entry.rooflineCycles = max(
                     (entry.macs + lanes - 1) / lanes,
                     (entry.loadedBytes.values.reduce(0, +) + entry.storedBytes + busBytes - 1) / busBytes)
@@ -178,13 +191,36 @@ extension PerformanceReport {
         return PerformanceReport(
             model: m.modelName, target: target.name,
             profile: m.hardware.isaProfile.rawValue, layers: layers, totals: totals,
-            deviceCopies: copies, deviceRuns: runs)
+            deviceCopies: copies, deviceRuns: runs,
+            sramDepths: Dictionary(
+                uniqueKeysWithValues: SRAMBuffer.allCases.map { ($0.rawValue, config.depth($0)) }))
+    }
+}
+
+extension PerformanceReport {
+    /// Per instruction of a segment, one past the highest element it addresses in each SRAM
+    /// buffer, from the stream verifier's analysis. GEMM and ALU address micro-ops by slot, so
+    /// the verifier replays the segment's LOAD UOPs against the bundle's micro-op section, each
+    /// pointed at its relocated element offset (the section placed at DRAM element 0).
+    static func sramTops(
+        _ stream: [Instruction], segment: Vtac_Bundle_Segment, uops: [MicroOp], target: Target
+    ) -> [Int: [SRAMBuffer: Int]] {
+        var relocated = stream
+        for r in segment.relocations where r.region == .uops && Int(r.instruction) < stream.count {
+            if case .load(var m) = relocated[Int(r.instruction)] {
+                m.dramBase = Int(r.elementOffset)
+                relocated[Int(r.instruction)] = .load(m)
+            }
+        }
+        let image = UopImage(dramBase: 0, uops: uops)
+        return StreamVerifier(target: target, uopImages: [image]).verify(relocated).sramTops
     }
 }
 
 extension LayerPerformance {
     fileprivate mutating func fill(
-        _ stream: [Instruction], range: Range<Int>, timing: StreamTiming?, config: HardwareConfig
+        _ stream: [Instruction], range: Range<Int>, timing: StreamTiming?, tops: [Int: [SRAMBuffer: Int]],
+        config: HardwareConfig
     ) {
         for i in range {
             let instruction = stream[i]
@@ -192,13 +228,12 @@ extension LayerPerformance {
             switch instruction {
             case .load(let mi):
                 loadedBytes[mi.memoryType.mnemonic, default: 0] += mi.dramBytes(config)
-                let top = mi.sramBase + mi.paddedElementCount
-                sramHighWater[mi.memoryType.mnemonic] = max(sramHighWater[mi.memoryType.mnemonic] ?? 0, top)
             case .store(let mi):
                 storedBytes += mi.dramBytes(config)
-                let top = mi.sramBase + mi.ySize * mi.xSize
-                sramHighWater[mi.memoryType.mnemonic] = max(sramHighWater[mi.memoryType.mnemonic] ?? 0, top)
             default: break
+            }
+            for (buffer, top) in tops[i] ?? [:] {
+                sramHighWater[buffer.rawValue] = max(sramHighWater[buffer.rawValue] ?? 0, top)
             }
         }
         guard let timing, !range.isEmpty else { return }

@@ -110,18 +110,22 @@ static int prepare(sim_device *d, const sim_insn *in, int uses, uint64_t *iters)
     uint64_t v = t[0] + io * in->dst_fo + ii * in->dst_fi;
     if (v >= acc_depth)
       return range_fail(d, in, u, "dst_idx", t[0], in->dst_fo, in->dst_fi, v, "ACC", acc_depth);
+    sim_note_top(d, VTA_SIM_MEM_ACC, v + 1);
     if (uses & (USE_SRC_INP | USE_SRC_ACC)) {
       v = t[1] + io * in->src_fo + ii * in->src_fi;
       if (v >= src_depth)
         return range_fail(d, in, u, "src_idx", t[1], in->src_fo, in->src_fi, v,
                           uses & USE_SRC_INP ? "INP" : "ACC", src_depth);
+      sim_note_top(d, uses & USE_SRC_INP ? VTA_SIM_MEM_INP : VTA_SIM_MEM_ACC, v + 1);
     }
     if (uses & USE_WGT) {
       v = t[2] + io * in->wgt_fo + ii * in->wgt_fi;
       if (v >= wgt_depth)
         return range_fail(d, in, u, "wgt_idx", t[2], in->wgt_fo, in->wgt_fi, v, "WGT", wgt_depth);
+      sim_note_top(d, VTA_SIM_MEM_WGT, v + 1);
     }
   }
+  sim_note_top(d, VTA_SIM_MEM_UOP, in->uop_end);
   return 0;
 }
 

@@ -107,6 +107,7 @@ static int load_uop(sim_device *d, const sim_insn *in) {
   if (rc || (rc = note_writes(d, in, VTA_SIM_MEM_UOP, in->sram_base, in->x_size))) return rc;
   memcpy(d->uop + in->sram_base, src, (size_t)len);
   d->counters.bytes_uop += len;
+  sim_note_top(d, VTA_SIM_MEM_UOP, (uint64_t)in->sram_base + in->x_size);
   return 0;
 }
 
@@ -156,6 +157,7 @@ int sim_exec_load(sim_device *d, const sim_insn *in) {
     idx += in->x_pad1;
   }
   if ((rc = zero_elems(d, in, t, idx, xtotal * in->y_pad1))) return rc;
+  sim_note_top(d, t, (uint64_t)idx + xtotal * in->y_pad1);
 
   uint64_t bytes = len * in->y_size;
   switch (type) {
@@ -221,5 +223,6 @@ int sim_exec_store(sim_device *d, const sim_insn *in) {
     memcpy(dst, d->out + (size_t)idx * a->acc_lanes, (size_t)len);
     c->bytes_out += len;
   }
+  if (in->y_size > 0) sim_note_top(d, VTA_SIM_MEM_ACC, (uint64_t)in->sram_base + in->y_size * in->x_size);
   return 0;
 }

@@ -164,6 +164,19 @@ int sim_fail_insn(sim_device *dev, const sim_insn *insn, int code, const char *f
 #endif
     ;
 
+/* Raise the SRAM high-water counter of memory type `mem_type` (UOP, WGT, INP or ACC;
+ * ACC_8BIT and OUT count as ACC) to `end`, one past an element index just addressed. */
+static inline void sim_note_top(sim_device *dev, int mem_type, uint64_t end) {
+  uint64_t *top;
+  switch (mem_type) {
+    case VTA_SIM_MEM_UOP: top = &dev->counters.sram_top_uop; break;
+    case VTA_SIM_MEM_WGT: top = &dev->counters.sram_top_wgt; break;
+    case VTA_SIM_MEM_INP: top = &dev->counters.sram_top_inp; break;
+    default: top = &dev->counters.sram_top_acc; break;
+  }
+  if (end > *top) *top = end;
+}
+
 /* Stream index of the `seq`-th (1-based) instruction of module m, for messages. */
 uint32_t sim_index_of(const sim_device *dev, int module, uint32_t seq);
 

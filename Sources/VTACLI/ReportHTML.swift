@@ -129,19 +129,39 @@ enum ReportHTML {
             + "<p>Bars alternate shade per layer; vertical lines separate device runs; hover for names.</p>"
     }
 
+    /// The buffers in the order the SRAM column lists them.
+    static let sramOrder = ["INP", "WGT", "ACC", "UOP"]
+
+    /// Each buffer's high-water mark as a whole per cent of its depth, in `sramOrder`.
+    static func sramUse(_ l: LayerPerformance, depths: [String: Int]) -> String {
+        guard l.device == "vta", !l.sramHighWater.isEmpty else { return "" }
+        let shares: [String] = sramOrder.map { buffer in
+            guard let top = l.sramHighWater[buffer], let depth = depths[buffer], depth > 0 else { return "-" }
+            return String(100 * top / depth)
+        }
+        return shares.joined(separator: " ")
+    }
+
     static func table(_ r: PerformanceReport) -> String {
-        var rows = [
-            "<tr><th>layer</th><th>kind</th><th>device</th><th>MACs</th><th>instructions</th><th>loaded B</th>"
-                + "<th>stored B</th><th>cycles</th><th>roofline</th><th>util %</th><th>requantization</th></tr>"
+        let header: [String] = [
+            "layer", "kind", "device", "MACs", "instructions", "loaded B", "stored B",
+            "<span title=\"highest element addressed, per cent of each buffer\">SRAM %</span><br>"
+                + sramOrder.joined(separator: " "),
+            "cycles", "roofline", "util %", "requantization",
         ]
+        var rows = ["<tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>"]
         for l in r.layers {
-            rows.append(
-                "<tr><td title=\"\(escape(l.name))\">\(escape(ReportRendering.shortName(l.name, width: 40)))</td><td class=\"l\">\(escape(l.kind))</td><td class=\"l\">\(l.device)</td>"
-                    + "<td>\(grouped(l.macs))</td><td>\(l.instructions.total)</td>"
-                    + "<td>\(grouped(l.loadedBytes.values.reduce(0, +)))</td><td>\(grouped(l.storedBytes))</td>"
-                    + "<td>\(grouped(l.modelledCycles))</td><td>\(grouped(l.rooflineCycles))</td>"
-                    + "<td>\(String(format: "%.1f", 100 * l.utilisation))</td><td class=\"l\">\(escape(l.requantization))</td></tr>"
-            )
+            let name = escape(ReportRendering.shortName(l.name, width: 40))
+            var cells = ["<td title=\"\(escape(l.name))\">\(name)</td>"]
+            cells.append("<td class=\"l\">\(escape(l.kind))</td><td class=\"l\">\(l.device)</td>")
+            cells.append("<td>\(grouped(l.macs))</td><td>\(l.instructions.total)</td>")
+            cells.append(
+                "<td>\(grouped(l.loadedBytes.values.reduce(0, +)))</td><td>\(grouped(l.storedBytes))</td>")
+            cells.append("<td>\(sramUse(l, depths: r.sramDepths))</td>")
+            cells.append("<td>\(grouped(l.modelledCycles))</td><td>\(grouped(l.rooflineCycles))</td>")
+            cells.append("<td>\(String(format: "%.1f", 100 * l.utilisation))</td>")
+            cells.append("<td class=\"l\">\(escape(l.requantization))</td>")
+            rows.append("<tr>" + cells.joined() + "</tr>")
         }
         return "<table>" + rows.joined(separator: "\n") + "</table>"
     }

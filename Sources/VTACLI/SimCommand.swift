@@ -119,6 +119,8 @@ struct SimReport: Encodable {
     var macs: UInt64
     var bytesRead: [String: UInt64]
     var bytesWritten: UInt64
+    /// One past the highest element addressed, per SRAM buffer.
+    var sramHighWater: [String: UInt64]
     var modelledCycles: Int?
     var busyCycles: [String: Int]?
     var gemmUtilization: Double?
@@ -131,6 +133,7 @@ struct SimReport: Encodable {
         case macs
         case bytesRead = "bytes_read"
         case bytesWritten = "bytes_written"
+        case sramHighWater = "sram_high_water"
         case modelledCycles = "modelled_cycles"
         case busyCycles = "busy_cycles"
         case gemmUtilization = "gemm_utilization"
@@ -153,6 +156,9 @@ struct SimReport: Encodable {
             "acc_8bit": c.bytes_acc_8bit,
         ]
         bytesWritten = c.bytes_out
+        sramHighWater = [
+            "UOP": c.sram_top_uop, "INP": c.sram_top_inp, "WGT": c.sram_top_wgt, "ACC": c.sram_top_acc,
+        ]
         if let timing {
             modelledCycles = timing.totalCycles
             busyCycles = Dictionary(
@@ -175,6 +181,8 @@ struct SimReport: Encodable {
         lines.append(
             "bytes read    " + read.map { "\($0.key) \(grouped(Int($0.value)))" }.joined(separator: ", "))
         lines.append("bytes written \(grouped(Int(bytesWritten)))")
+        let high = ["INP", "WGT", "ACC", "UOP"].map { "\($0) \(grouped(Int(sramHighWater[$0] ?? 0)))" }
+        lines.append("SRAM reached  " + high.joined(separator: ", ") + " elements")
         if let modelledCycles, let busyCycles, let gemmUtilization, let modelledMicroseconds {
             lines.append(
                 "modelled      \(grouped(modelledCycles)) cycles (\(String(format: "%.2f", modelledMicroseconds)) µs); busy: load \(grouped(busyCycles["load"] ?? 0)), compute \(grouped(busyCycles["compute"] ?? 0)), store \(grouped(busyCycles["store"] ?? 0)); GEMM utilisation \(String(format: "%.1f", gemmUtilization * 100)) %"

@@ -43,7 +43,7 @@ public struct StreamVerifier: Sendable {
             let (ia, ib) = (a.element.index ?? Int.max, b.element.index ?? Int.max)
             return ia != ib ? ia < ib : a.offset < b.offset
         }.map(\.element)
-        return VerificationReport(findings: ordered, simulation: simulation)
+        return VerificationReport(findings: ordered, simulation: simulation, sramTops: pass.tops)
     }
 
     /// Decodes and verifies an encoded stream; words that do not decode are findings.
@@ -90,6 +90,8 @@ struct VerifierPass {
     var uopSRAM: [MicroOp?]
     /// Cross-module-relevant accesses per instruction.
     var accesses: [Int: [SRAMAccess]] = [:]
+    /// Per instruction, one past the highest element it addresses in each SRAM buffer.
+    var tops: [Int: [SRAMBuffer: Int]] = [:]
 
     init(verifier: StreamVerifier, stream: [Instruction]) {
         self.verifier = verifier
@@ -213,6 +215,7 @@ struct VerifierPass {
         }
         checkDRAM(index, m)
         guard inRange else { return }
+        tops[index] = [buffer: end]
         switch type {
         case .uop:
             replayUopLoad(index, m)
@@ -246,6 +249,7 @@ struct VerifierPass {
                     + " \(depth)-element output buffer")
         } else if end > m.sramBase {
             accesses[index] = [SRAMAccess(buffer: .accumulator, isWrite: false, ranges: [m.sramBase..<end])]
+            tops[index] = [.accumulator: end]
         }
         checkDRAM(index, m)
     }
@@ -404,6 +408,12 @@ struct VerifierPass {
             }
         }
         guard inRange else { return }
+        var top: [SRAMBuffer: Int] = [.uop: loop.uopEnd]
+        for operand in operands {
+            let reach = (loop.iterOut - 1) * operand.factorOut + (loop.iterIn - 1) * operand.factorIn
+            top[operand.buffer] = max(top[operand.buffer] ?? 0, (operand.bases.max() ?? 0) + reach + 1)
+        }
+        tops[index] = top
         if !reset, let hazard = analysis.firstWriteHazard(dst) {
             report(
                 index, .accumulatorHazard,

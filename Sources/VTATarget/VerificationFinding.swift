@@ -108,6 +108,12 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
     public var findings: [VerificationFinding]
     /// The token simulation the ordering checks were based on.
     public var simulation: TokenSimulation?
+    /// Per instruction index, one past the highest element the instruction addresses in each
+    /// SRAM buffer (STOREs count under ACC, whose indices the OUT buffer shares; GEMM and ALU
+    /// count their micro-op slots under UOP and every operand index their loops reach, the ALU
+    /// source included even with an immediate, since the hardware reads it). Instructions the
+    /// verifier could not analyse (out of range, undefined micro-ops) are missing.
+    public var sramTops: [Int: [SRAMBuffer: Int]] = [:]
 
     public var errors: [VerificationFinding] { findings.filter { $0.severity == .error } }
     public var warnings: [VerificationFinding] { findings.filter { $0.severity == .warning } }

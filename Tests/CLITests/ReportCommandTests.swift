@@ -40,6 +40,16 @@ import Testing
             let roofline = try #require(layer["rooflineCycles"] as? Int)
             #expect(cycles >= roofline && roofline > 0)
         }
+        // SRAM high-water marks per buffer, within the target's depths; the convolution's
+        // micro-op loops address every buffer (its footprint is checked against the simulator's
+        // in the lowering tests).
+        let depths = try #require(report["sramDepths"] as? [String: Int])
+        #expect(Set(depths.keys) == ["UOP", "INP", "WGT", "ACC"])
+        for layer in [conv, fc] {
+            let high = try #require(layer["sramHighWater"] as? [String: Int])
+            #expect(Set(high.keys) == Set(depths.keys), "\(high)")
+            for (buffer, top) in high { #expect(top > 0 && top <= depths[buffer]!, "\(buffer) \(top)") }
+        }
         // The FC weights, packed into whole BLOCK×BLOCK tiles, are read at least once.
         let fcLoaded = try #require(fc["loadedBytes"] as? [String: Int])
         #expect(fcLoaded["WGT"]! >= 4000 * 4)
@@ -94,8 +104,15 @@ import Testing
         let conv = try #require(rows.first { $0.contains(",CONV_2D,") })
         let convFields = conv.split(separator: ",", omittingEmptySubsequences: false)
         #expect(convFields[header.firstIndex(of: "macs")!] == "320000")
+        let jsonConv = try #require(try Self.layers(report).first { $0["kind"] as? String == "CONV_2D" })
+        let high = try #require(jsonConv["sramHighWater"] as? [String: Int])
+        for buffer in ["UOP", "INP", "WGT", "ACC"] {
+            let column = try #require(header.firstIndex(of: Substring("sram_high_\(buffer)")))
+            #expect(convFields[column] == Substring(String(high[buffer] ?? -1)))
+        }
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("SRAM %"))
         #expect(page.contains("<svg"))
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
     }

@@ -52,6 +52,8 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(report["macs"] as? Int == 256)
         #expect(report["gemm_uop_iterations"] as? Int == 1)
+        // Every buffer is addressed at element 0 only (micro-op slot 0 included).
+        #expect(report["sram_high_water"] as? [String: Int] == ["UOP": 1, "INP": 1, "WGT": 1, "ACC": 1])
         #expect((report["modelled_cycles"] as? Int ?? 0) > 0)
     }
 

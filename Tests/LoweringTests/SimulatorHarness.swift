@@ -1,6 +1,7 @@
 import CVTASim
 import Foundation
 import Lowering
+import Testing
 import VTATarget
 
 /// Runs a segment program on the reference simulator with its regions at fixed physical
@@ -15,6 +16,9 @@ final class SimulatorHarness {
     let device: UnsafeMutableRawPointer
     private var buffers: [StreamRegion: UnsafeMutableRawPointer] = [:]
     private var extra: [UnsafeMutableRawPointer] = []
+    /// The program the last `run` executed: `verify` of the same program checks the verifier's
+    /// SRAM footprint against what the simulator addressed.
+    private var lastRun: [Instruction]?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -82,6 +86,7 @@ final class SimulatorHarness {
         words.withUnsafeBytes { _ = memcpy(stream, $0.baseAddress!, words.count) }
         let status = VTADeviceRun(device, VTAMemGetPhyAddr(stream), UInt32(program.instructions.count), 0)
         if status != 0 { throw Failure(description: String(cString: VTASimLastError(device))) }
+        lastRun = program.instructions
     }
 
     /// What the simulator counted over every run of this harness's device.
@@ -91,8 +96,26 @@ final class SimulatorHarness {
         return c
     }
 
-    /// The static verifier's verdict on `program` with this harness's regions.
-    func verify(_ program: SegmentProgram, sizes: [StreamRegion: Int]) -> VerificationReport {
-        program.verification(target: target, bases: bases, regionSizes: sizes)
+    /// The static verifier's verdict on `program` with this harness's regions. When `program`
+    /// is the one the simulator last ran, the verifier's SRAM high-water marks (its static
+    /// analysis of every LOAD, STORE and micro-op loop) must equal what the simulator addressed.
+    func verify(
+        _ program: SegmentProgram, sizes: [StreamRegion: Int],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> VerificationReport {
+        let report = program.verification(target: target, bases: bases, regionSizes: sizes)
+        if lastRun == program.instructions, report.isSafe {
+            var statically: [SRAMBuffer: Int] = [:]
+            for tops in report.sramTops.values {
+                statically.merge(tops) { max($0, $1) }
+            }
+            let c = counters()
+            let simulated: [SRAMBuffer: Int] = [
+                .uop: Int(c.sram_top_uop), .weight: Int(c.sram_top_wgt), .input: Int(c.sram_top_inp),
+                .accumulator: Int(c.sram_top_acc),
+            ].filter { $0.value > 0 }
+            #expect(statically == simulated, "SRAM high-water marks", sourceLocation: sourceLocation)
+        }
+        return report
     }
 }

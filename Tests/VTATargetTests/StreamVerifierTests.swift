@@ -123,6 +123,38 @@ struct StreamVerifierTests {
         }
     }
 
+    /// The SRAM footprint: loads and stores by their rows, GEMM/ALU by the micro-op slots they
+    /// run and every index their loops reach (here 16 iterations from base 0 or 16).
+    @Test func reportsTheSRAMFootprintOfEachInstruction() {
+        let program = DoubleBufferedStream(tiles: 3)
+        let tops = program.verify(on: alkali).sramTops
+        #expect(tops[0] == [.uop: 2])
+        #expect(tops[1] == [.weight: 1])
+        for (index, instruction) in program.stream.enumerated() {
+            // Buffer half b of the tile the instruction serves: its highest index is 16·b + 15.
+            let end: Int
+            switch instruction {
+            case .load(let m) where m.memoryType == .input: end = m.sramBase + 16
+            case .store(let m): end = m.sramBase + 16
+            case .gemm(let g): end = g.loop.uopBegin * 16 + 16
+            case .alu(let a): end = a.loop.uopBegin * 16 + 16
+            default: continue
+            }
+            let expected: [SRAMBuffer: Int] =
+                switch instruction {
+                case .load: [.input: end]
+                case .store: [.accumulator: end]
+                case .gemm(let g) where g.reset: [.uop: g.loop.uopEnd, .accumulator: end]
+                case .gemm(let g): [.uop: g.loop.uopEnd, .accumulator: end, .input: end, .weight: 1]
+                case .alu(let a): [.uop: a.loop.uopEnd, .accumulator: end]
+                default: [:]
+                }
+            #expect(tops[index] == expected, "#\(index) \(instruction.mnemonic)")
+        }
+        // The token-only no-op before FINISH addresses nothing.
+        #expect(tops[program.stream.count - 2] == nil)
+    }
+
     @Test func acceptsTheStreamInItsEncodedForm() throws {
         let program = DoubleBufferedStream(tiles: 4)
         let bytes = try alkali.codec.encode(stream: program.stream)

@@ -152,6 +152,10 @@ typedef struct {
   uint64_t bytes_uop, bytes_wgt, bytes_inp, bytes_acc, bytes_acc_8bit; /* DRAM read */
   uint64_t bytes_out;            /* DRAM written by STORE */
   uint64_t tokens_l2g, tokens_g2l, tokens_g2s, tokens_s2g; /* tokens pushed */
+  /* One past the highest element index addressed in each SRAM: LOAD rows and padding,
+   * STORE (under ACC, whose indices OUT shares), GEMM/ALU micro-op slots (UOP) and every
+   * operand index their loops reach (the ALU source even with an immediate). */
+  uint64_t sram_top_uop, sram_top_wgt, sram_top_inp, sram_top_acc;
 } VTASimCounters;
 
 void VTASimGetCounters(VTADeviceHandle dev, VTASimCounters *out);
