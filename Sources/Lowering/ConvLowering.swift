@@ -345,12 +345,13 @@ public enum ConvLowering {
                     uops: kernelSlots, iterOut: layer.kernelH, iterIn: blocksInKernel ? 1 : group,
                     dst: (0, pixels),
                     src: (width, layer.depthwise ? inputRows * width : 0), wgt: (tapRow, layer.tilesPerBlock))
+                requantizer.emit(
+                    into: &b,
+                    tiles: (0..<group).map {
+                        AccumulatorTile(base: accBase + $0 * pixels, rows: pixels, blocks: 1, rowStride: 1)
+                    },
+                    firstBlocks: (0..<group).map { groupStart + $0 }, resources: resources)
                 for block in 0..<group {
-                    requantizer.emit(
-                        into: &b,
-                        tile: AccumulatorTile(
-                            base: accBase + block * pixels, rows: pixels, blocks: 1, rowStride: 1),
-                        firstBlock: groupStart + block, resources: resources)
                     let element =
                         ((groupStart + block) * outputPacked.h + rowStart + layer.outputHalo.top)
                         * outputPacked.w

@@ -121,11 +121,14 @@ public enum FullyConnectedLowering {
         if partials > 1 { slot += 1 }
         let resources = RequantResources(accumulatorBase: accumulators, microOpBase: slot)
         requantizer.emitSetup(into: &b, resources: resources)
-        for block in 0..<layer.outputBlocks {
-            requantizer.emit(
-                into: &b,
-                tile: AccumulatorTile(base: block * layer.rows, rows: layer.rows, blocks: 1, rowStride: 1),
-                firstBlock: block, resources: resources)
+        let blocks = 0..<layer.outputBlocks
+        requantizer.emit(
+            into: &b,
+            tiles: blocks.map {
+                AccumulatorTile(base: $0 * layer.rows, rows: layer.rows, blocks: 1, rowStride: 1)
+            },
+            firstBlocks: Array(blocks), resources: resources)
+        for block in blocks {
             // The rows of this block, outputRowStride elements apart.
             b.store(
                 sram: block * layer.rows, region: .activations,

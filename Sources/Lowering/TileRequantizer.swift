@@ -31,6 +31,11 @@ public protocol TileRequantizer {
     func emit(
         into builder: inout StreamBuilder, tile: AccumulatorTile, firstBlock: Int, resources: RequantResources
     )
+    /// Several tiles in a row (e.g. one per output block), each with its first channel block:
+    /// a requantizer may overlap one tile's work with the next one's.
+    func emit(
+        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        resources: RequantResources)
     /// WGT entries it needs (at the top of the weight buffer: layers keep them free).
     func weightTiles() -> Int
     /// INP entries it needs for a tile of `vectors` vectors (at the top of the input buffer).
@@ -38,6 +43,15 @@ public protocol TileRequantizer {
 }
 
 extension TileRequantizer {
+    public func emit(
+        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        resources: RequantResources
+    ) {
+        for (tile, firstBlock) in zip(tiles, firstBlocks) {
+            emit(into: &builder, tile: tile, firstBlock: firstBlock, resources: resources)
+        }
+    }
+
     public func weightTiles() -> Int { 0 }
     public func inputEntries(forTileVectors vectors: Int) -> Int { 0 }
 }

@@ -15,8 +15,11 @@ import VTATarget
         case dense
         /// A gap after every row (rowStride = blocks + 1), chunked into small pieces.
         case strided
-        /// One channel block at a time (firstBlock > 0), as the convolution lowering calls it.
+        /// One channel block at a time (firstBlock > 0).
         case perBlock
+        /// Every channel block as its own tile (block-major, each block's rows contiguous), all
+        /// in one call, as the convolution lowering calls it: one pipeline across the tiles.
+        case blocksTogether
     }
 
     struct Outcome {
@@ -60,13 +63,13 @@ import VTATarget
             switch layout {
             case .dense: [(0, blocks, blocks)]
             case .strided: [(0, blocks, blocks + 1)]
-            case .perBlock: (0..<blocks).map { ($0, 1, 1) }
+            case .perBlock, .blocksTogether: (0..<blocks).map { ($0, 1, 1) }
             }
         let accBytes = config.dramElementBytes(.accumulator)
         let outBytes = config.dramElementBytes(.output)
         let tileVectors = rows * blocks
         // The LOAD writes whole strides (the gap after the last row too).
-        let accBase = shapes.map { rows * $0.stride }.max()!
+        let accBase = layout == .blocksTogether ? rows * blocks : shapes.map { rows * $0.stride }.max()!
         let chunk = min(plan.maximumChunkVectors, tileVectors)
         let scratchSize = max(plan.scratchBytes(forTileVectors: chunk), outBytes)
         #expect(
@@ -100,12 +103,33 @@ import VTATarget
         plan.placement = RequantizationPlacement(
             constantsOffset: 0, weightBase: 0, inputBase: 0, scratchOffset: 0)
         let resources = RequantResources(accumulatorBase: accBase, microOpBase: 0)
-        if layout == .perBlock {
+        if layout == .perBlock || layout == .blocksTogether {
             plan.emitSetup(into: &b, resources: resources)
         } else {
             plan.emitSetup(into: &b, constantsOffset: 0, accBase: accBase, wgtBase: 0, uopBase: 0)
         }
-        for t in 0..<tiles {
+        for t in 0..<tiles where layout == .blocksTogether {
+            // Block k's rows at ACC k·rows, loaded, requantized together, stored per block.
+            for k in 0..<blocks {
+                b.load(
+                    .accumulator, sram: k * rows, region: .activations,
+                    byteOffset: (t * rows * blocks + k) * accBytes,
+                    rows: rows, columns: 1, stride: blocks)
+            }
+            plan.emit(
+                into: &b,
+                tiles: (0..<blocks).map {
+                    AccumulatorTile(base: $0 * rows, rows: rows, blocks: 1, rowStride: 1)
+                },
+                firstBlocks: Array(0..<blocks), resources: resources)
+            for k in 0..<blocks {
+                b.store(
+                    sram: k * rows, region: .activations,
+                    byteOffset: outOffset + (t * rows * blocks + k) * outBytes,
+                    rows: rows, columns: 1, stride: blocks)
+            }
+        }
+        for t in 0..<tiles where layout != .blocksTogether {
             for shape in shapes {
                 // LOAD ACC rows × shape.count vectors, padding the row gaps with zeros.
                 let pad = shape.stride - shape.count
@@ -166,7 +190,7 @@ import VTATarget
         var checked = 0
         var routes: [String] = []
         for (i, layout) in Layout.allCases.enumerated() {
-            let channels = [40, 24, 19][i]
+            let channels = [40, 24, 19, 40][i]
             let spec = RequantCases.spec(&rng, channels: channels, floatScale: false, perChannel: i != 2)
             let outcome = try Self.run(
                 spec, target: target, layout: layout, rows: 24, tiles: 3, eager: eager, rng: &rng)
@@ -184,10 +208,10 @@ import VTATarget
         var checked = 0
         var routes: [String] = []
         for (i, layout) in Layout.allCases.enumerated() {
-            let channels = [33, 10, 20][i]
+            let channels = [33, 10, 20, 35][i]
             let spec = RequantCases.spec(&rng, channels: channels, floatScale: true, perChannel: i != 1)
             let outcome = try Self.run(
-                spec, target: target, layout: layout, rows: i == 1 ? 1 : 24, tiles: i == 1 ? 40 : 3,
+                spec, target: target, layout: layout, rows: [24, 1, 24, 70][i], tiles: i == 1 ? 40 : 3,
                 eager: eager,
                 rng: &rng)
             checked += outcome.checked

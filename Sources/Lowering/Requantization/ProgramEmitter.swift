@@ -92,6 +92,11 @@ extension RQProgram {
         ops.firstIndex { if case .loadDigits = $0 { true } else { false } }
     }
 
+    /// The ops that store a digit, in order.
+    var digitStoreIndices: [Int] {
+        ops.indices.filter { if case .storeDigit = ops[$0] { true } else { false } }
+    }
+
     /// True when the ops before the round trip touch only the tile: then the digits of later
     /// chunks can be prepared while earlier chunks finish (their temporaries are not in use).
     var preparesOnTileOnly: Bool {

@@ -228,7 +228,16 @@ public struct RequantizationPlan: Sendable {
         into b: inout StreamBuilder, tile: AccumulatorTile, firstBlock: Int = 0, temporaries accBase: Int,
         scratchOffset: Int, uopBase: Int, inputBase: Int, wgtBase: Int
     ) {
-        let parts = chunks(of: tile, firstBlock: firstBlock)
+        emit(
+            into: &b, chunks: chunks(of: tile, firstBlock: firstBlock), temporaries: accBase,
+            scratchOffset: scratchOffset, uopBase: uopBase, inputBase: inputBase, wgtBase: wgtBase)
+    }
+
+    /// `emit` for chunks of one or more tiles, pipelined across all of them.
+    func emit(
+        into b: inout StreamBuilder, chunks parts: [(tile: AccumulatorTile, firstBlock: Int, span: Int)],
+        temporaries accBase: Int, scratchOffset: Int, uopBase: Int, inputBase: Int, wgtBase: Int
+    ) {
         let span = parts.map(\.span).max()!
         let half = program.digitCount * maximumChunkVectors
         let firstHalf = Self.inputHalf(b, base: inputBase, half: half)
@@ -248,17 +257,48 @@ public struct RequantizationPlan: Sendable {
         }
         // Software pipeline over the chunks: the digits of chunk k + 2 are prepared and stored,
         // and those of chunk k + 1 loaded, before chunk k finishes, so the round trips overlap
-        // the compute module's work instead of stalling it.
-        let prepare = 0..<split
+        // the compute module's work instead of stalling it. Within the preparation, the ALU op
+        // after a digit STORE rewrites the tile that STORE reads and must wait for it: a part
+        // of another chunk's work goes in between (chunk 1's preparation in the prologue,
+        // chunk k's finish later), so the compute module keeps busy while the STORE drains.
+        let prepare = Self.parts(of: 0..<split, endingAfter: program.digitStoreIndices)
         let load = split..<(split + 1)
-        let finish = (split + 1)..<program.ops.count
-        program.emit(into: &b, layout: layouts[0], phase: prepare)
-        if layouts.count > 1 { program.emit(into: &b, layout: layouts[1], phase: prepare) }
+        let finish = Self.parts(of: (split + 1)..<program.ops.count, count: prepare.count)
+        for part in prepare {
+            program.emit(into: &b, layout: layouts[0], phase: part)
+            if layouts.count > 1 { program.emit(into: &b, layout: layouts[1], phase: part) }
+        }
         program.emit(into: &b, layout: layouts[0], phase: load)
         for k in layouts.indices {
-            if k + 2 < layouts.count { program.emit(into: &b, layout: layouts[k + 2], phase: prepare) }
-            if k + 1 < layouts.count { program.emit(into: &b, layout: layouts[k + 1], phase: load) }
-            program.emit(into: &b, layout: layouts[k], phase: finish)
+            for (i, (part, rest)) in zip(prepare, finish).enumerated() {
+                if k + 2 < layouts.count { program.emit(into: &b, layout: layouts[k + 2], phase: part) }
+                program.emit(into: &b, layout: layouts[k], phase: rest)
+                // Chunk k + 1's digits come in once some of chunk k is done: the compute module
+                // relays the token from their last STORE (there is no store-to-load queue), and
+                // by now that STORE has long finished, so the relay does not wait.
+                if i == 0, k + 1 < layouts.count {
+                    program.emit(into: &b, layout: layouts[k + 1], phase: load)
+                }
+            }
+        }
+    }
+
+    /// `range` cut after each of `cuts` inside it (the last part takes what follows the last cut).
+    static func parts(of range: Range<Int>, endingAfter cuts: [Int]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = range.lowerBound
+        for cut in cuts where range.contains(cut) && cut + 1 < range.upperBound {
+            result.append(start..<(cut + 1))
+            start = cut + 1
+        }
+        result.append(start..<range.upperBound)
+        return result
+    }
+
+    /// `range` in `count` consecutive parts of nearly equal length (some empty if it is short).
+    static func parts(of range: Range<Int>, count: Int) -> [Range<Int>] {
+        (0..<count).map { i in
+            (range.lowerBound + range.count * i / count)..<(range.lowerBound + range.count * (i + 1) / count)
         }
     }
 
@@ -441,6 +481,19 @@ extension RequantizationPlan: TileRequantizer {
         emitSetup(
             into: &builder, constantsOffset: placement.constantsOffset, accBase: resources.accumulatorBase,
             wgtBase: placement.weightBase, uopBase: resources.microOpBase)
+    }
+
+    /// `TileRequantizer` entry point: the chunks of all `tiles` as one software pipeline.
+    public func emit(
+        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        resources: RequantResources
+    ) {
+        let parts = zip(tiles, firstBlocks).flatMap { chunks(of: $0, firstBlock: $1) }
+        guard !parts.isEmpty else { return }
+        emit(
+            into: &builder, chunks: parts, temporaries: resources.accumulatorBase,
+            scratchOffset: placement.scratchOffset, uopBase: resources.microOpBase,
+            inputBase: placement.inputBase, wgtBase: placement.weightBase)
     }
 
     /// `TileRequantizer` entry point: temporaries after the constants at
