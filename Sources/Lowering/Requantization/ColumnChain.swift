@@ -55,10 +55,20 @@ struct RouteInput: Sendable {
 
     /// Builds the lanes from exact fits: the sign term only where x takes both signs (a lane
     /// whose x is always negative folds D into C).
-    init?(references: [ChannelReference], solution: ShiftSolution, lanes count: Int) {
+    ///
+    /// `unclamped`: leave out the input clamp at an end where the output clamp does its work
+    /// (the reference saturates there at the bound the program clamps to, and the rule is
+    /// monotone): the operand is then the whole accumulator range, which may need more digits
+    /// but saves the per-lane MAX/MIN (tensor operations) for immediate ones on the output.
+    init?(references: [ChannelReference], solution: ShiftSolution, lanes count: Int, unclamped: Bool = false)
+    {
         var lanes: [Lane] = []
         for (c, (r, fit)) in zip(references, solution.fits).enumerated() {
-            let (lo, hi) = r.ruleClamp
+            var (lo, hi) = r.ruleClamp
+            if unclamped, r.constantValue == nil {
+                if solution.clamp.low, r.values.first == r.outputMin { lo = r.lower }
+                if solution.clamp.high, r.values.last == r.outputMax { hi = r.upper }
+            }
             guard let rule = fit.simplestRule(clampLow: lo, clampHigh: hi) else { return nil }
             var d = rule.negativeOffset
             var offsets = fit.offsets(negativeOffset: d)

@@ -73,10 +73,14 @@ public struct RequantizationPlan: Sendable {
         var best: (route: BuiltRoute, cycles: Int)? = nil
         var overflowed = 0
         var example: String? = nil
-        for solution in solutions {
-            guard let input = RouteInput(references: references, solution: solution, lanes: lanes) else {
-                continue
+        let inputs = solutions.flatMap { solution in
+            [false, true].compactMap { unclamped -> RouteInput? in
+                guard !unclamped || solution.clamp.low || solution.clamp.high else { return nil }
+                return RouteInput(
+                    references: references, solution: solution, lanes: lanes, unclamped: unclamped)
             }
+        }
+        for input in inputs {
             // Each route also tries the shift rounded up to its radix (no final shift).
             var candidates: [BuiltRoute] = []
             if stock {
