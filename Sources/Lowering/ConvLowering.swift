@@ -348,9 +348,12 @@ public enum ConvLowering {
                 requantizer.emit(
                     into: &b,
                     tiles: (0..<group).map {
-                        AccumulatorTile(base: accBase + $0 * pixels, rows: pixels, blocks: 1, rowStride: 1)
-                    },
-                    firstBlocks: (0..<group).map { groupStart + $0 }, resources: resources)
+                        (
+                            AccumulatorTile(
+                                base: accBase + $0 * pixels, rows: pixels, blocks: 1, rowStride: 1),
+                            groupStart + $0
+                        )
+                    }, resources: resources)
                 for block in 0..<group {
                     let element =
                         ((groupStart + block) * outputPacked.h + rowStart + layer.outputHalo.top)

@@ -125,9 +125,8 @@ public enum FullyConnectedLowering {
         requantizer.emit(
             into: &b,
             tiles: blocks.map {
-                AccumulatorTile(base: $0 * layer.rows, rows: layer.rows, blocks: 1, rowStride: 1)
-            },
-            firstBlocks: Array(blocks), resources: resources)
+                (AccumulatorTile(base: $0 * layer.rows, rows: layer.rows, blocks: 1, rowStride: 1), $0)
+            }, resources: resources)
         for block in blocks {
             // The rows of this block, outputRowStride elements apart.
             b.store(

@@ -34,7 +34,7 @@ public protocol TileRequantizer {
     /// Several tiles in a row (e.g. one per output block), each with its first channel block:
     /// a requantizer may overlap one tile's work with the next one's.
     func emit(
-        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        into builder: inout StreamBuilder, tiles: [(tile: AccumulatorTile, firstBlock: Int)],
         resources: RequantResources)
     /// WGT entries it needs (at the top of the weight buffer: layers keep them free).
     func weightTiles() -> Int
@@ -44,10 +44,10 @@ public protocol TileRequantizer {
 
 extension TileRequantizer {
     public func emit(
-        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        into builder: inout StreamBuilder, tiles: [(tile: AccumulatorTile, firstBlock: Int)],
         resources: RequantResources
     ) {
-        for (tile, firstBlock) in zip(tiles, firstBlocks) {
+        for (tile, firstBlock) in tiles {
             emit(into: &builder, tile: tile, firstBlock: firstBlock, resources: resources)
         }
     }

@@ -119,9 +119,8 @@ import VTATarget
             plan.emit(
                 into: &b,
                 tiles: (0..<blocks).map {
-                    AccumulatorTile(base: $0 * rows, rows: rows, blocks: 1, rowStride: 1)
-                },
-                firstBlocks: Array(0..<blocks), resources: resources)
+                    (AccumulatorTile(base: $0 * rows, rows: rows, blocks: 1, rowStride: 1), $0)
+                }, resources: resources)
             for k in 0..<blocks {
                 b.store(
                     sram: k * rows, region: .activations,

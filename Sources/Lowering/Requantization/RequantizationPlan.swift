@@ -489,10 +489,10 @@ extension RequantizationPlan: TileRequantizer {
 
     /// `TileRequantizer` entry point: the chunks of all `tiles` as one software pipeline.
     public func emit(
-        into builder: inout StreamBuilder, tiles: [AccumulatorTile], firstBlocks: [Int],
+        into builder: inout StreamBuilder, tiles: [(tile: AccumulatorTile, firstBlock: Int)],
         resources: RequantResources
     ) {
-        let parts = zip(tiles, firstBlocks).flatMap { chunks(of: $0, firstBlock: $1) }
+        let parts = tiles.flatMap { chunks(of: $0.tile, firstBlock: $0.firstBlock) }
         guard !parts.isEmpty else { return }
         emit(
             into: &builder, chunks: parts, temporaries: resources.accumulatorBase,
