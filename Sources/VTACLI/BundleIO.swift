@@ -59,6 +59,19 @@ struct BundleIO {
                 + "(or records of it)")
     }
 
+    /// Refuses a number of `--input` files other than the model's inputs.
+    func checkInputCount(_ given: Int, bundle: String) throws {
+        guard given == inputs.count else {
+            throw BadInput(message: "\(bundle): the model has \(inputs.count) inputs; \(given) --input given")
+        }
+    }
+
+    /// The `--input` files, one per model input in order: their count is checked first.
+    func inputArrays(_ paths: [String], bundle: String) throws -> [NPYArray] {
+        try checkInputCount(paths.count, bundle: bundle)
+        return try paths.map { path throws in try NPYFile.read(path: path) }
+    }
+
     func inputRegion(
         bundle: [UInt8], arrays: [NPYArray], paths: [String]
     ) throws -> (records: Int, prepended: Bool, region: [UInt8]) {

@@ -34,12 +34,7 @@ struct ExportCommand: ParsableCommand {
             let file = try FileIO.read(bundle)
             let decoded = try CSDBundle.decode(file, path: bundle)
             let io = try BundleIO(manifest: decoded.manifest, path: bundle)
-            guard inputs.count == io.inputs.count else {
-                throw BadInput(
-                    message:
-                        "\(bundle): the model has \(io.inputs.count) inputs; \(inputs.count) --input given")
-            }
-            let arrays = try inputs.map { path throws in try NPYFile.read(path: path) }
+            let arrays = try io.inputArrays(inputs, bundle: bundle)
             let (records, _, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)

@@ -34,16 +34,12 @@ struct RunCommand: ParsableCommand {
             let file = try FileIO.read(bundle)
             let decoded = try CSDBundle.decode(file, path: bundle)
             let io = try BundleIO(manifest: decoded.manifest, path: bundle)
-            guard inputs.count == io.inputs.count else {
-                throw BadInput(
-                    message:
-                        "\(bundle): the model has \(io.inputs.count) inputs; \(inputs.count) --input given")
-            }
+            try io.checkInputCount(inputs.count, bundle: bundle)
             guard output.count == io.outputs.count else {
                 throw BadInput(
                     message: "\(bundle): the model has \(io.outputs.count) outputs; \(output.count) -o given")
             }
-            let arrays = try inputs.map { path throws in try NPYFile.read(path: path) }
+            let arrays = try io.inputArrays(inputs, bundle: bundle)
             let (records, prepended, region) = try io.inputRegion(bundle: file, arrays: arrays, paths: inputs)
             let result = try HostRun.run(
                 elf: decoded.bpfELF, input: region, manifest: decoded.manifest, records: records,

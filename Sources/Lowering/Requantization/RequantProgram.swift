@@ -154,48 +154,56 @@ extension RQProgram {
 
 // MARK: - Exact emulation
 
-extension RQProgram {
-    /// What the hardware leaves in the tile for one lane and one accumulator value: int32
-    /// wrap-around arithmetic, VTA's shift semantics, STORE's truncation to the low 8 bits.
-    func emulate(_ acc: Int32, lane: Int) -> Int32 {
-        var tile = acc
-        var temps = [Int32](repeating: 0, count: tempCount)
-        var digits = [Int8](repeating: 0, count: digitCount)
-        var input = [Int8](repeating: 0, count: digitCount)
-        func read(_ s: RQSlot) -> Int32 {
-            switch s {
+/// The tile and the temporaries while a program is interpreted, exactly (`Int32`) or by
+/// intervals (`RQRange`).
+struct RQRegisters<Value> {
+    var tile: Value
+    var temps: [Value]
+
+    subscript(_ slot: RQSlot) -> Value {
+        get {
+            switch slot {
             case .tile: tile
             case .temp(let t): temps[t]
             }
         }
-        func write(_ s: RQSlot, _ v: Int32) {
-            switch s {
-            case .tile: tile = v
-            case .temp(let t): temps[t] = v
+        set {
+            switch slot {
+            case .tile: tile = newValue
+            case .temp(let t): temps[t] = newValue
             }
         }
+    }
+}
+
+extension RQProgram {
+    /// What the hardware leaves in the tile for one lane and one accumulator value: int32
+    /// wrap-around arithmetic, VTA's shift semantics, STORE's truncation to the low 8 bits.
+    func emulate(_ acc: Int32, lane: Int) -> Int32 {
+        var r = RQRegisters(tile: acc, temps: [Int32](repeating: 0, count: tempCount))
+        var digits = [Int8](repeating: 0, count: digitCount)
+        var input = [Int8](repeating: 0, count: digitCount)
         for op in ops {
             switch op {
             case .alu(let code, let slot, let operand):
-                let a = read(slot)
-                let b = operandValue(operand, lane: lane, slots: read)
-                write(slot, Self.apply(code, a, b))
+                let a = r[slot]
+                let b = operandValue(operand, lane: lane) { r[$0] }
+                r[slot] = Self.apply(code, a, b)
             case .reset(let slots):
-                for s in slots { write(s, 0) }
+                for s in slots { r[s] = 0 }
             case .storeDigit(let slot, let index):
-                digits[index] = Int8(truncatingIfNeeded: read(slot))
+                digits[index] = Int8(truncatingIfNeeded: r[slot])
             case .loadDigits(let count):
                 for i in 0..<count { input[i] = digits[i] }
             case .refine:
                 break
             case .products(let products):
                 for p in products {
-                    let v = read(p.dst) &+ Int32(input[p.digit]) &* Int32(weightTiles[p.weights][lane])
-                    write(p.dst, v)
+                    r[p.dst] = r[p.dst] &+ Int32(input[p.digit]) &* Int32(weightTiles[p.weights][lane])
                 }
             }
         }
-        return tile
+        return r.tile
     }
 
     /// One ALU operation as the hardware computes it.
@@ -250,22 +258,11 @@ extension RQProgram {
     /// the final tile range, or a description of the first operation that may overflow.
     /// Digits stored from a vector whose range exceeds int8 are taken as [-128, 127].
     func bounds(lane: Int, input: RQRange) -> Result<RQRange, RQOverflow> {
-        var tile = input
-        var temps = [RQRange](repeating: RQRange(0), count: tempCount)
+        var registers = RQRegisters(tile: input, temps: [RQRange](repeating: RQRange(0), count: tempCount))
         var digits = [RQRange](repeating: RQRange(0), count: digitCount)
         var loaded = digits
-        func read(_ s: RQSlot) -> RQRange {
-            switch s {
-            case .tile: tile
-            case .temp(let t): temps[t]
-            }
-        }
-        func write(_ s: RQSlot, _ v: RQRange) {
-            switch s {
-            case .tile: tile = v
-            case .temp(let t): temps[t] = v
-            }
-        }
+        func read(_ s: RQSlot) -> RQRange { registers[s] }
+        func write(_ s: RQSlot, _ v: RQRange) { registers[s] = v }
         for (index, op) in ops.enumerated() {
             switch op {
             case .alu(let code, let slot, let operand):
@@ -315,7 +312,7 @@ extension RQProgram {
                 }
             }
         }
-        return .success(tile)
+        return .success(registers.tile)
     }
 }
 
