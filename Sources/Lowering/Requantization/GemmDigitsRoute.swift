@@ -8,6 +8,18 @@ enum SignMode: Hashable, Sendable {
     case copy
 }
 
+/// How a program sums the digit products and divides by 2^N.
+enum ProductSum: Hashable, Sendable {
+    /// Base-256 digits of M; column w (the products at 256^w) accumulates in its own
+    /// temporary, and the column chain adds the columns (tensor ADDs), carrying upward and
+    /// folding downward to column N / 8.
+    case columns
+    /// M's digits placed so that every product lands at or below bit N; Horner from the
+    /// lowest bit position up, in the tile itself (`hornerUpward`): one immediate SHR per
+    /// position instead of a column's reset, shift and tensor ADD.
+    case inPlace
+}
+
 /// A program a route built, with the offsets it folded in.
 struct BuiltRoute: Sendable {
     var program: RQProgram
@@ -65,7 +77,7 @@ enum GemmDigitsRoute {
         return nil
     }
 
-    static func build(_ input: RouteInput, sign mode: SignMode) -> BuiltRoute? {
+    static func build(_ input: RouteInput, sign mode: SignMode, sum: ProductSum = .columns) -> BuiltRoute? {
         let lanes = input.lanes
         var p = RQProgram(lanes: lanes.count)
         let sign = input.needsSign
@@ -82,27 +94,37 @@ enum GemmDigitsRoute {
             guard let c = shifted.simplest else { return nil }
             offsets.append(c)
         }
-        // Balanced base-256 digits of M and of −D.
-        let mDigits = lanes.map { radixDigits(WideInteger($0.multiplier), bits: digitBits, balanced: true) }
-        let eDigits = lanes.map { radixDigits(-$0.negativeOffset, bits: digitBits, balanced: true) }
-        let nM = mDigits.map(\.count).max() ?? 0
-        let nE = eDigits.map(\.count).max() ?? 0
-        var products: [(column: Int, digit: Int, weights: [Int8])] = []
-        for i in 0..<nM {
-            let w = mDigits.map { i < $0.count ? Int8($0[i]) : 0 }
-            guard w.contains(where: { $0 != 0 }) else { continue }
-            for j in 0..<nA { products.append((i + j, j, w)) }
+        // The in-place sum pre-scales the top digit by 2^t (as far as int8 allows), so that
+        // M's digits against it may sit t bits higher without a product passing bit N.
+        let n = input.shift
+        var topScale = 0
+        if sum == .inPlace && nA > 1 {
+            var top = RQRange(lanes.map(\.x.lower).min()! + delta, lanes.map(\.x.upper).max()! + delta)
+            for _ in 1..<nA { top = RQRange((top.lower + 128) >> 8, (top.upper + 128) >> 8) }
+            while topScale < 7, top.lower << (topScale + 1) >= -128, top.upper << (topScale + 1) <= 127 {
+                topScale += 1
+            }
         }
-        for c in 0..<nE {
-            let w = eDigits.map { c < $0.count ? Int8($0[c]) : 0 }
-            guard w.contains(where: { $0 != 0 }) else { continue }
-            products.append((c, nA, w))
+        let found: [PlacedProduct]?
+        switch sum {
+        case .columns: found = DigitProducts.columns(lanes, operandDigits: nA)
+        case .inPlace:
+            let operandPositions = (0..<nA).map { digitBits * $0 - ($0 == nA - 1 ? topScale : 0) }
+            found = DigitProducts.inPlace(lanes, operandPositions: operandPositions, shift: n)
         }
-        guard let top = products.map(\.column).max(), let lowest = products.map(\.column).min() else {
+        guard let products = found, let topPosition = products.map(\.position).max(),
+            let lowestPosition = products.map(\.position).min()
+        else {
             return nil
         }
+        let top = topPosition / digitBits
+        let lowest = lowestPosition / digitBits
         var columns: [Int: RQSlot] = [top: .tile]
-        for q in products where columns[q.column] == nil { columns[q.column] = p.newTemp() }
+        if sum == .columns {
+            for q in products where columns[q.position / digitBits] == nil {
+                columns[q.position / digitBits] = p.newTemp()
+            }
+        }
         // The sign by copy needs a zeroed vector before the digits: reuse a column's.
         var signSlot: RQSlot? = nil
         if mode == .copy {
@@ -139,32 +161,53 @@ enum GemmDigitsRoute {
                 p.alu(.shr, .tile, .immediate(7))
             }
             range = RQRange((range.lower + 128) >> 8, (range.upper + 128) >> 8)
+            if j == nA - 1 && topScale > 0 { p.alu(.shr, .tile, .immediate(Int32(-topScale))) }
             p.ops.append(.storeDigit(slot: .tile, index: j))
         }
         if sign {
             if let s = signSlot {
                 p.ops.append(.storeDigit(slot: s, index: nA))
             } else {
-                p.alu(.shr, .tile, .immediate(8))
+                p.alu(.shr, .tile, .immediate(Int32(8 + topScale)))
                 p.ops.append(.storeDigit(slot: .tile, index: nA))
             }
         }
         p.digitCount = nA + (sign ? 1 : 0)
         p.ops.append(.loadDigits(p.digitCount))
-        p.ops.append(.reset((0..<p.tempCount).map { RQSlot.temp($0) } + [.tile]))
-        p.ops.append(
-            .products(
-                products.map { q in
-                    RQProduct(dst: columns[q.column]!, digit: q.digit, weights: p.weightTile(q.weights))
-                }))
-        let k = input.shift / digitBits
-        let chunks = p.offsetChunks(offsets, bits: digitBits, lowest: lowest, top: min(k, top))
-        p.columnChain(columns: columns, addends: chunks, bits: digitBits, shift: input.shift, top: top)
+        switch sum {
+        case .columns:
+            p.ops.append(.reset((0..<p.tempCount).map { RQSlot.temp($0) } + [.tile]))
+            p.ops.append(
+                .products(
+                    products.map { q in
+                        RQProduct(
+                            dst: columns[q.position / digitBits]!, digit: q.digit,
+                            weights: p.weightTile(q.weights))
+                    }))
+            let k = n / digitBits
+            let chunks = p.offsetChunks(offsets, bits: digitBits, lowest: lowest, top: min(k, top))
+            p.columnChain(columns: columns, addends: chunks, bits: digitBits, shift: n, top: top)
+        case .inPlace:
+            p.ops.append(.reset([.tile]))
+            var byPosition: [Int: [RQProduct]] = [:]
+            for q in products {
+                byPosition[q.position, default: []].append(
+                    RQProduct(dst: .tile, digit: q.digit, weights: p.weightTile(q.weights)))
+            }
+            let stops = Set(byPosition.keys).union([n]).sorted()
+            var addends: [Int: [RQOperand]] = [:]
+            for (position, values) in RQProgram.positionChunks(offsets, stops: stops) {
+                addends[position, default: []].append(p.operand(values.map { $0.int64 ?? Int64.max }))
+            }
+            p.hornerUpward(products: byPosition, addends: addends, shift: n)
+        }
         p.laneShift(input)
         p.outputClamp(input)
         guard !p.invalid else { return nil }
         let signName = mode == .none ? "" : mode == .topDigit ? " +sign digit" : " +sign copy"
-        return BuiltRoute(program: p, name: "gemm-digits \(nA)x\(nM)\(signName)", input: input)
+        let nM = products.filter { $0.digit == 0 }.count
+        let sumName = sum == .inPlace ? " in place" : ""
+        return BuiltRoute(program: p, name: "gemm-digits \(nA)x\(nM)\(signName)\(sumName)", input: input)
     }
 
     /// Every lane constant: MIN then MAX pin the tile to the value.

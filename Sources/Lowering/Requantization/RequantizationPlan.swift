@@ -88,7 +88,11 @@ public struct RequantizationPlan: Sendable {
                 for d in Set([0, (bits - input.shift % bits) % bits]) {
                     guard let scaled = input.scaled(by: d) else { continue }
                     for mode in [SignMode.none, .topDigit, .copy] {
-                        if let r = GemmDigitsRoute.build(scaled, sign: mode) { candidates.append(r) }
+                        for sum in [ProductSum.columns, .inPlace] {
+                            if let r = GemmDigitsRoute.build(scaled, sign: mode, sum: sum) {
+                                candidates.append(r)
+                            }
+                        }
                     }
                 }
             } else {

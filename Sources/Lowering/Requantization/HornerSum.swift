@@ -1,0 +1,53 @@
+extension RQProgram {
+    /// Sums the products (keyed by bit position) and the addends in the tile, lowest position
+    /// first, and divides by 2^shift with floor. When position q's products and addends go
+    /// in, the tile holds floor(everything below q / 2^q); it then shifts right to the next
+    /// position. Exact because floor((floor(a / 2^s) + b) / 2^t) = floor((a + b·2^s) / 2^(s+t))
+    /// for integer b, so every position must lie at or below the shift (a left shift would
+    /// need the bits the floors dropped).
+    mutating func hornerUpward(products: [Int: [RQProduct]], addends: [Int: [RQOperand]], shift n: Int) {
+        let stops = Set(products.keys).union(addends.keys).sorted()
+        precondition((stops.last ?? 0) <= n, "a position above the shift needs the column chain")
+        var level = stops.first ?? n
+        for position in stops {
+            shift(.tile, by: position - level)
+            level = position
+            if let group = products[position] { ops.append(.products(group)) }
+            for a in addends[position] ?? [] { alu(.add, .tile, a) }
+        }
+        shift(.tile, by: n - level)
+    }
+
+    /// Per-lane constants `C` as addends at some of the ascending bit positions `stops` (the
+    /// last is the shift N): `floor(C / 2^N)` at N, and the rest `C mod 2^N` in as few chunks
+    /// as keep each below 2^27 in magnitude (so the small partial sums cannot overflow), from
+    /// the highest stop its trailing zeros allow. Bits below the first stop are dropped: every
+    /// product is a multiple of 2^(first stop) and N is not below it, so they cannot change
+    /// the floor.
+    static func positionChunks(
+        _ values: [WideInteger], stops: [Int]
+    ) -> [(position: Int, values: [WideInteger])] {
+        guard let n = stops.last, let first = stops.first else { return [] }
+        var result: [(Int, [WideInteger])] = []
+        let high = values.map { $0.floorShiftedRight(n) }
+        // What lies between the first stop and N, with the bits below the first stop cleared.
+        var rest = zip(values, high).map {
+            ($0 - $1.shiftedLeft(n)).floorShiftedRight(first).shiftedLeft(first)
+        }
+        let limit = WideInteger.power(27)
+        func fits(_ v: [WideInteger], below s: Int) -> Bool {
+            v.allSatisfy { $0.floorShiftedRight(s) < limit }
+        }
+        while rest.contains(where: { $0 != .zero }) {
+            let zeros = rest.filter { $0 != .zero }.map(\.trailingZeroBitCount).min()!
+            let from = stops.last { $0 <= zeros }!
+            // The chunk at `from` takes the bits below the lowest stop whose quotient fits.
+            let upto = fits(rest, below: from) ? n + 1 : stops.first { $0 > from && fits(rest, below: $0) }!
+            let low = rest.map { upto > n ? $0 : $0 - $0.floorShiftedRight(upto).shiftedLeft(upto) }
+            result.append((from, low.map { $0.floorShiftedRight(from) }))
+            rest = zip(rest, low).map { $0 - $1 }
+        }
+        if high.contains(where: { $0 != .zero }) { result.append((n, high)) }
+        return result
+    }
+}
