@@ -189,10 +189,16 @@ enum GemmDigitsRoute {
             p.columnChain(columns: columns, addends: chunks, bits: digitBits, shift: n, top: top)
         case .inPlace:
             p.ops.append(.reset([.tile]))
+            // Each position's products by digit, on consecutive weight tiles: one GEMM loop.
             var byPosition: [Int: [RQProduct]] = [:]
-            for q in products {
-                byPosition[q.position, default: []].append(
-                    RQProduct(dst: .tile, digit: q.digit, weights: p.weightTile(q.weights)))
+            for (position, group) in Dictionary(grouping: products, by: \.position).sorted(by: {
+                $0.key < $1.key
+            }) {
+                let sorted = group.sorted { $0.digit < $1.digit }
+                let first = p.weightRun(sorted.map(\.weights))
+                byPosition[position] = sorted.enumerated().map { k, q in
+                    RQProduct(dst: .tile, digit: q.digit, weights: first + k)
+                }
             }
             let stops = Set(byPosition.keys).union([n]).sorted()
             var addends: [Int: [RQOperand]] = [:]

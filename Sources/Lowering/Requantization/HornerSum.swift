@@ -19,35 +19,35 @@ extension RQProgram {
     }
 
     /// Per-lane constants `C` as addends at some of the ascending bit positions `stops` (the
-    /// last is the shift N): `floor(C / 2^N)` at N, and the rest `C mod 2^N` in as few chunks
-    /// as keep each below 2^27 in magnitude (so the small partial sums cannot overflow), from
-    /// the highest stop its trailing zeros allow. Bits below the first stop are dropped: every
-    /// product is a multiple of 2^(first stop) and N is not below it, so they cannot change
-    /// the floor.
+    /// last is the shift N), in as few chunks as keep each below 2^29 in magnitude: from the
+    /// highest stop C's trailing zeros allow, one chunk when C fits there (the usual case: the
+    /// planner picks C with the most trailing zeros, and the tile's running sum is small
+    /// next to it), else the bits below the lowest stop whose quotient fits go first. Bits
+    /// below the first stop are dropped: every product is a multiple of 2^(first stop) and N
+    /// is not below it, so they cannot change the floor. The interval analysis still proves
+    /// every sum within int32.
     static func positionChunks(
         _ values: [WideInteger], stops: [Int]
     ) -> [(position: Int, values: [WideInteger])] {
         guard let n = stops.last, let first = stops.first else { return [] }
         var result: [(Int, [WideInteger])] = []
-        let high = values.map { $0.floorShiftedRight(n) }
-        // What lies between the first stop and N, with the bits below the first stop cleared.
-        var rest = zip(values, high).map {
-            ($0 - $1.shiftedLeft(n)).floorShiftedRight(first).shiftedLeft(first)
-        }
-        let limit = WideInteger.power(27)
+        var rest = values.map { $0.floorShiftedRight(first).shiftedLeft(first) }
+        let limit = WideInteger.power(29)
         func fits(_ v: [WideInteger], below s: Int) -> Bool {
-            v.allSatisfy { $0.floorShiftedRight(s) < limit }
+            v.allSatisfy { x in
+                let q = x.floorShiftedRight(s); return q < limit && !(q < -limit)
+            }
         }
         while rest.contains(where: { $0 != .zero }) {
             let zeros = rest.filter { $0 != .zero }.map(\.trailingZeroBitCount).min()!
             let from = stops.last { $0 <= zeros }!
             // The chunk at `from` takes the bits below the lowest stop whose quotient fits.
-            let upto = fits(rest, below: from) ? n + 1 : stops.first { $0 > from && fits(rest, below: $0) }!
-            let low = rest.map { upto > n ? $0 : $0 - $0.floorShiftedRight(upto).shiftedLeft(upto) }
+            let upto = fits(rest, below: from) ? nil : stops.first { $0 > from && fits(rest, below: $0) }
+            let low = rest.map { r in upto.map { r - r.floorShiftedRight($0).shiftedLeft($0) } ?? r }
             result.append((from, low.map { $0.floorShiftedRight(from) }))
             rest = zip(rest, low).map { $0 - $1 }
+            if upto == nil && from == n { break }
         }
-        if high.contains(where: { $0 != .zero }) { result.append((n, high)) }
         return result
     }
 }

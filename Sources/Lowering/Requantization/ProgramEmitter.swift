@@ -17,6 +17,10 @@ struct RQLayout: Sendable {
     var uopBase: Int
 
     var vectors: Int { tile.rows * tile.blocks }
+    /// Whether one loop walks the whole tile (one row of blocks, or one block down the rows)
+    /// and the tile has at least three vectors: then a loop over products into one slot
+    /// writes each vector at least three executions after the last write to it.
+    var steppable: Bool { (tile.rows == 1 || tile.blocks == 1) && vectors >= 3 }
     var isContiguous: Bool { tile.rows == 1 || tile.rowStride == tile.blocks }
 }
 
@@ -43,6 +47,31 @@ extension RQProgram {
         }
         if !current.isEmpty { groups.append(current) }
         return groups
+    }
+
+    /// Products that all accumulate into one slot, in runs that one GEMM loop can step
+    /// through (the outer loop over the run, the inner one over the tile's vectors): digits
+    /// and weight tiles each a constant non-negative step apart. Nil when the products write
+    /// several slots (then `hazardFreeGroups` interleaves them in a kernel).
+    static func sameSlotRuns(_ products: [RQProduct]) -> [[RQProduct]]? {
+        guard let dst = products.first?.dst, products.allSatisfy({ $0.dst == dst }) else { return nil }
+        var runs: [[RQProduct]] = []
+        for p in products {
+            if var run = runs.last, let last = run.last {
+                let step = (digit: p.digit - last.digit, weights: p.weights - last.weights)
+                let fits =
+                    step.digit >= 0 && step.weights >= 0
+                    && (run.count == 1
+                        || (run[1].digit - run[0].digit, run[1].weights - run[0].weights) == step)
+                if fits {
+                    run.append(p)
+                    runs[runs.count - 1] = run
+                    continue
+                }
+            }
+            runs.append([p])
+        }
+        return runs
     }
 
     /// Micro-ops one tile needs (independent of the tile's geometry).
@@ -138,6 +167,7 @@ extension RQProgram {
         var aluSlot: [MicroOp: Int] = [:]
         var resetSlots: [Int: [(slot: Int, vectors: Int, isTile: Bool)]] = [:]
         var productSlots: [Int: [Range<Int>]] = [:]
+        var productRuns: [Int: [[RQProduct]]] = [:]
         let maxIter = (1 << HardwareConfig.loopIterationBits) - 1
         for (index, op) in ops.enumerated() {
             switch op {
@@ -168,6 +198,21 @@ extension RQProgram {
                 }
                 resetSlots[index] = list
             case .products(let products):
+                if let runs = Self.sameSlotRuns(products), layout.steppable {
+                    // One micro-op per run; the loop steps through the run's products.
+                    var ranges: [Range<Int>] = []
+                    for run in runs {
+                        let p = run[0]
+                        ranges.append(kernel.count..<(kernel.count + 1))
+                        kernel.append(
+                            MicroOp(
+                                dst: base(p.dst), src: layout.inputBase + p.digit * n,
+                                wgt: layout.weightBase + p.weights * layout.totalBlocks + layout.firstBlock))
+                    }
+                    productSlots[index] = ranges
+                    productRuns[index] = runs
+                    continue
+                }
                 var ranges: [Range<Int>] = []
                 for group in Self.hazardFreeGroups(products) {
                     let start = kernel.count
@@ -184,7 +229,7 @@ extension RQProgram {
                 break
             }
         }
-        assert(kernel.count == microOpCount, "the kernel must fit the slots `microOpSlots` reports")
+        assert(kernel.count <= microOpCount, "the kernel must fit the slots `microOpSlots` reports")
         if !kernel.isEmpty && phase.lowerBound == 0 { b.loadKernel(kernel, at: layout.uopBase) }
         let u = layout.uopBase
         let outBytes = config.dramElementBytes(.output)
@@ -239,6 +284,23 @@ extension RQProgram {
                     rows: 1,
                     columns: count * n, stride: count * n)
             case .products:
+                if let runs = productRuns[index] {
+                    // Outer loop: the run's products; inner loop: the tile's vectors, a line
+                    // of rows or of blocks (`steppable`).
+                    let alongBlocks = tile.rows == 1
+                    for (range, run) in zip(productSlots[index]!, runs) {
+                        let step =
+                            run.count > 1
+                            ? (digit: run[1].digit - run[0].digit, weights: run[1].weights - run[0].weights)
+                            : (digit: 0, weights: 0)
+                        b.gemm(
+                            uops: (range.lowerBound + u)..<(range.upperBound + u), iterOut: run.count,
+                            iterIn: n, dst: (0, alongBlocks ? 1 : tile.rowStride),
+                            src: (step.digit * n, 1),
+                            wgt: (step.weights * layout.totalBlocks, alongBlocks ? 1 : 0))
+                    }
+                    continue
+                }
                 for range in productSlots[index]! {
                     b.gemm(
                         uops: (range.lowerBound + u)..<(range.upperBound + u), iterOut: tile.rows,

@@ -100,6 +100,20 @@ struct RQProgram: Sendable {
         return weightTiles.count - 1
     }
 
+    /// Consecutive weight tiles holding `tiles` in order (an existing run, or appended): the
+    /// index of the first. A GEMM loop can then step through them.
+    mutating func weightRun(_ tiles: [[Int8]]) -> Int {
+        precondition(tiles.allSatisfy { $0.count == lanes })
+        if tiles.count <= weightTiles.count {
+            for start in 0...(weightTiles.count - tiles.count)
+            where Array(weightTiles[start..<(start + tiles.count)]) == tiles {
+                return start
+            }
+        }
+        weightTiles += tiles
+        return weightTiles.count - tiles.count
+    }
+
     mutating func alu(_ op: AluOpcode, _ slot: RQSlot, _ operand: RQOperand) {
         ops.append(.alu(op, slot, operand))
     }
