@@ -1,7 +1,8 @@
-import Lowering
 import TFLiteArithmetic
 import Testing
 import VTATarget
+
+@testable import Lowering
 
 /// Requantization programs run on the reference simulator: random per-channel rules,
 /// accumulators at every output step (rounding boundaries and ties), the range's extremes and
@@ -30,12 +31,12 @@ import VTATarget
     /// Builds, runs and checks one stream: `tiles` tiles of `rows` rows.
     static func run(
         _ spec: RequantizationSpec, target: Target, layout: Layout, rows: Int, tiles: Int, eager: Bool,
-        rng: inout RequantRNG, chunk: Int? = nil
+        rng: inout RequantRNG, chunk: Int? = nil, sums: [ProductSum] = [.columns, .inPlace]
     ) throws -> Outcome {
         let config = target.config
         let block = config.blockOut
         let blocks = (spec.channels + block - 1) / block
-        var plan = try RequantizationPlan(spec: spec, target: target)
+        var plan = try RequantizationPlan(spec: spec, target: target, productSums: sums)
         if layout == .strided { plan.maximumChunkVectors = max(blocks, 7) }
         if let chunk { plan.maximumChunkVectors = chunk }
         // Accumulators per channel: the crafted ones first (shuffled), then random ones.
@@ -218,5 +219,40 @@ import VTATarget
         }
         #expect(checked >= 2000)
         print("\(targetName) float scale eager=\(eager): \(checked) accumulators, \(routes)")
+    }
+
+    /// Each way of summing the digit products on its own, on the stock profile: the in-place
+    /// sum's GEMM loops over products (along a row of blocks, down a block's rows) and its
+    /// per-product fallback (2-D tiles, tiles under three vectors), and the column chain.
+    @Test(arguments: [ProductSum.columns, .inPlace])
+    func productSums(sum: ProductSum) throws {
+        let target = try Target.load(name: "alkali")
+        var rng = RequantRNG(seed: sum == .inPlace ? 505 : 606)
+        var checked = 0
+        var routes: [String] = []
+        let cases: [(Layout, rows: Int, tiles: Int)] = [
+            (.dense, 1, 4), (.dense, 5, 2), (.strided, 6, 2), (.blocksTogether, 24, 2), (.perBlock, 2, 3),
+        ]
+        for trial in 0..<3 {
+            for (i, c) in cases.enumerated() {
+                let spec = RequantCases.layerSpec(
+                    &rng, channels: [40, 35, 20, 33, 17][i], floatScale: (trial + i) % 2 == 0)
+                let outcome: Outcome
+                do {
+                    outcome = try Self.run(
+                        spec, target: target, layout: c.0, rows: c.rows, tiles: c.tiles, eager: trial != 1,
+                        rng: &rng, sums: [sum])
+                } catch {
+                    // Not every rule has a program of this kind (e.g. operands too wide to sum in place).
+                    continue
+                }
+                #expect(outcome.route.hasSuffix(" in place") == (sum == .inPlace), "\(outcome.route)")
+                checked += outcome.checked
+                routes.append(outcome.route)
+            }
+        }
+        #expect(routes.count >= 10, "\(routes)")
+        #expect(checked >= 3000)
+        print("alkali \(sum): \(checked) accumulators, \(routes)")
     }
 }

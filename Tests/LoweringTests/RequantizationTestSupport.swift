@@ -73,6 +73,33 @@ enum RequantCases {
         }
     }
 
+    /// A convolution-like specification: per-channel scales within a factor of 4 of each
+    /// other around 2^-8 … 2^-14 of an accumulator step, accumulator bounds of 2^16 … 2^21.
+    static func layerSpec(_ rng: inout RequantRNG, channels: Int, floatScale: Bool) -> RequantizationSpec {
+        let (zp, lo, hi) = activation(&rng)
+        let base = rng.int(8...14)
+        let bounds = (0..<channels).map { _ -> ClosedRange<Int64> in
+            let b = Int64(1) << rng.int(16...21)
+            return -b...(b - 1)
+        }
+        let rounding: RequantizationSpec.Rounding =
+            floatScale
+            ? .floatScale(
+                (0..<channels).map { _ in
+                    (0.5 + rng.unit()) * Double(sign: .plus, exponent: -base, significand: 1)
+                }
+            )
+            : .doubleRounding(
+                (0..<channels).map { _ in
+                    QuantizedMultiplier(
+                        multiplier: Int32(rng.int(Int64(1 << 30)...Int64(Int32.max))),
+                        shift: Int32(-base + rng.int(-1...1)))
+                })
+        return RequantizationSpec(
+            rounding: rounding, outputZeroPoint: zp, activationMin: lo, activationMax: hi, channels: channels,
+            accumulatorBounds: bounds)
+    }
+
     /// A random specification.
     static func spec(
         _ rng: inout RequantRNG, channels: Int, floatScale: Bool, perChannel: Bool = true

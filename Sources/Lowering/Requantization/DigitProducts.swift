@@ -33,11 +33,16 @@ enum DigitProducts {
     /// bit `operandPositions[j]` (the top one may be pre-scaled, so lower than 8j), and M is
     /// written separately for each operand digit with its digits no higher than
     /// `shift − operandPositions[j]`; −D likewise for the sign digit (at bit 0).
-    static func inPlace(_ lanes: [RouteInput.Lane], operandPositions: [Int], shift n: Int) -> [PlacedProduct]?
-    {
+    ///
+    /// `live[l][j]` is false when lane l's operand digit j is always 0: its M digits against
+    /// that digit are then 0 too (they could not contribute), so a narrow lane does not need
+    /// the wide lanes' placement.
+    static func inPlace(
+        _ lanes: [RouteInput.Lane], operandPositions: [Int], live: [[Bool]], shift n: Int
+    ) -> [PlacedProduct]? {
         var result: [PlacedProduct] = []
-        let multipliers = lanes.map { WideInteger($0.multiplier) }
         for (j, base) in operandPositions.enumerated() {
+            let multipliers = lanes.indices.map { live[$0][j] ? WideInteger(lanes[$0].multiplier) : .zero }
             guard let positions = positions(for: multipliers, limit: n - base),
                 let m = laneDigits(multipliers, at: positions)
             else { return nil }

@@ -97,10 +97,20 @@ enum GemmDigitsRoute {
         // The in-place sum pre-scales the top digit by 2^t (as far as int8 allows), so that
         // M's digits against it may sit t bits higher without a product passing bit N.
         let n = input.shift
+        // Per lane, the range of u_j (the value digit j is stored from).
+        let digitRanges = lanes.map { l in
+            var r = RQRange(l.x.lower + delta, l.x.upper + delta)
+            var ranges = [r]
+            for _ in 1..<max(nA, 1) {
+                r = RQRange((r.lower + 128) >> 8, (r.upper + 128) >> 8)
+                ranges.append(r)
+            }
+            return ranges
+        }
         var topScale = 0
         if sum == .inPlace && nA > 1 {
-            var top = RQRange(lanes.map(\.x.lower).min()! + delta, lanes.map(\.x.upper).max()! + delta)
-            for _ in 1..<nA { top = RQRange((top.lower + 128) >> 8, (top.upper + 128) >> 8) }
+            let top = RQRange(
+                digitRanges.map { $0[nA - 1].lower }.min()!, digitRanges.map { $0[nA - 1].upper }.max()!)
             while topScale < 7, top.lower << (topScale + 1) >= -128, top.upper << (topScale + 1) <= 127 {
                 topScale += 1
             }
@@ -110,7 +120,8 @@ enum GemmDigitsRoute {
         case .columns: found = DigitProducts.columns(lanes, operandDigits: nA)
         case .inPlace:
             let operandPositions = (0..<nA).map { digitBits * $0 - ($0 == nA - 1 ? topScale : 0) }
-            found = DigitProducts.inPlace(lanes, operandPositions: operandPositions, shift: n)
+            let live = digitRanges.map { $0.map { $0 != RQRange(0) } }
+            found = DigitProducts.inPlace(lanes, operandPositions: operandPositions, live: live, shift: n)
         }
         guard let products = found, let topPosition = products.map(\.position).max(),
             let lowestPosition = products.map(\.position).min()

@@ -18,8 +18,9 @@ extension RQProgram {
         shift(.tile, by: n - level)
     }
 
-    /// Per-lane constants `C` as addends at some of the ascending bit positions `stops` (the
-    /// last is the shift N), in as few chunks as keep each below 2^29 in magnitude: from the
+    /// Per-lane constants `C` as addends at bit positions from the first of the ascending
+    /// `stops` to the last (the shift N), preferring the stops (a new position costs one more
+    /// shift), in as few chunks as keep each below 2^29 in magnitude (but the one at N): from the
     /// highest stop C's trailing zeros allow, one chunk when C fits there (the usual case: the
     /// planner picks C with the most trailing zeros, and the tile's running sum is small
     /// next to it), else the bits below the lowest stop whose quotient fits go first. Bits
@@ -38,15 +39,21 @@ extension RQProgram {
                 let q = x.floorShiftedRight(s); return q < limit && !(q < -limit)
             }
         }
+        var lowest = first
         while rest.contains(where: { $0 != .zero }) {
             let zeros = rest.filter { $0 != .zero }.map(\.trailingZeroBitCount).min()!
-            let from = stops.last { $0 <= zeros }!
-            // The chunk at `from` takes the bits below the lowest stop whose quotient fits.
-            let upto = fits(rest, below: from) ? nil : stops.first { $0 > from && fits(rest, below: $0) }
-            let low = rest.map { r in upto.map { r - r.floorShiftedRight($0).shiftedLeft($0) } ?? r }
+            let from = stops.last { $0 >= lowest && $0 <= zeros } ?? min(zeros, n)
+            guard from < n, !fits(rest, below: from) else {
+                result.append((from, rest.map { $0.floorShiftedRight(from) }))
+                break
+            }
+            // The bits below the lowest stop whose quotient fits (or below a new position 28
+            // bits up, where the stops are sparse) go in at `from`.
+            let upto = min(stops.first { $0 > from && fits(rest, below: $0) } ?? n, from + 28)
+            let low = rest.map { $0 - $0.floorShiftedRight(upto).shiftedLeft(upto) }
             result.append((from, low.map { $0.floorShiftedRight(from) }))
             rest = zip(rest, low).map { $0 - $1 }
-            if upto == nil && from == n { break }
+            lowest = upto
         }
         return result
     }

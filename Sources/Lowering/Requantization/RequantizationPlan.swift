@@ -48,6 +48,12 @@ public struct RequantizationPlan: Sendable {
     let blocks: Int
 
     public init(spec: RequantizationSpec, target: Target) throws(RequantizationError) {
+        try self.init(spec: spec, target: target, productSums: [.columns, .inPlace])
+    }
+
+    /// The planner restricted to some ways of summing the stock route's digit products (tests
+    /// use it to run each on its own).
+    init(spec: RequantizationSpec, target: Target, productSums: [ProductSum]) throws(RequantizationError) {
         let config = target.config
         guard config.batch == 1 else {
             throw .unsupportedTarget(
@@ -88,7 +94,7 @@ public struct RequantizationPlan: Sendable {
                 for d in Set([0, (bits - input.shift % bits) % bits]) {
                     guard let scaled = input.scaled(by: d) else { continue }
                     for mode in [SignMode.none, .topDigit, .copy] {
-                        for sum in [ProductSum.columns, .inPlace] {
+                        for sum in productSums {
                             if let r = GemmDigitsRoute.build(scaled, sign: mode, sum: sum) {
                                 candidates.append(r)
                             }
