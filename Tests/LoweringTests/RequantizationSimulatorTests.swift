@@ -31,7 +31,7 @@ import VTATarget
     /// Builds, runs and checks one stream: `tiles` tiles of `rows` rows.
     static func run(
         _ spec: RequantizationSpec, target: Target, layout: Layout, rows: Int, tiles: Int, eager: Bool,
-        rng: inout RequantRNG, chunk: Int? = nil, sums: [ProductSum] = [.columns, .inPlace]
+        rng: inout RequantRNG, chunk: Int? = nil, sums: [ProductSum] = ProductSum.all
     ) throws -> Outcome {
         let config = target.config
         let block = config.blockOut
@@ -224,10 +224,10 @@ import VTATarget
     /// Each way of summing the digit products on its own, on the stock profile: the in-place
     /// sum's GEMM loops over products (along a row of blocks, down a block's rows) and its
     /// per-product fallback (2-D tiles, tiles under three vectors), and the column chain.
-    @Test(arguments: [ProductSum.columns, .inPlace])
+    @Test(arguments: ProductSum.all)
     func productSums(sum: ProductSum) throws {
         let target = try Target.load(name: "alkali")
-        var rng = RequantRNG(seed: sum == .inPlace ? 505 : 606)
+        var rng = RequantRNG(seed: sum.isInPlace ? 505 : 606)
         var checked = 0
         var routes: [String] = []
         let cases: [(Layout, rows: Int, tiles: Int)] = [
@@ -246,7 +246,7 @@ import VTATarget
                     // Not every rule has a program of this kind (e.g. operands too wide to sum in place).
                     continue
                 }
-                #expect(outcome.route.hasSuffix(" in place") == (sum == .inPlace), "\(outcome.route)")
+                #expect(outcome.route.hasSuffix(" in place") == sum.isInPlace, "\(outcome.route)")
                 checked += outcome.checked
                 routes.append(outcome.route)
             }

@@ -16,8 +16,15 @@ enum ProductSum: Hashable, Sendable {
     case columns
     /// M's digits placed so that every product lands at or below bit N; Horner from the
     /// lowest bit position up, in the tile itself (`hornerUpward`): one immediate SHR per
-    /// position instead of a column's reset, shift and tensor ADD.
-    case inPlace
+    /// position instead of a column's reset, shift and tensor ADD. `topScaled`: the top
+    /// operand digit is stored times 2^t (as far as int8 allows), so that M's digits against
+    /// it may sit t bits higher (a smaller N) at the price of products off the 8-bit grid
+    /// (more positions, so more shifts).
+    case inPlace(topScaled: Bool)
+
+    static let all: [ProductSum] = [.columns, .inPlace(topScaled: false), .inPlace(topScaled: true)]
+
+    var isInPlace: Bool { self != .columns }
 }
 
 /// A program a route built, with the offsets it folded in.
@@ -108,7 +115,7 @@ enum GemmDigitsRoute {
             return ranges
         }
         var topScale = 0
-        if sum == .inPlace && nA > 1 {
+        if sum == .inPlace(topScaled: true) && nA > 1 {
             let top = RQRange(
                 digitRanges.map { $0[nA - 1].lower }.min()!, digitRanges.map { $0[nA - 1].upper }.max()!)
             while topScale < 7, top.lower << (topScale + 1) >= -128, top.upper << (topScale + 1) <= 127 {
@@ -223,7 +230,7 @@ enum GemmDigitsRoute {
         guard !p.invalid else { return nil }
         let signName = mode == .none ? "" : mode == .topDigit ? " +sign digit" : " +sign copy"
         let nM = products.filter { $0.digit == 0 }.count
-        let sumName = sum == .inPlace ? " in place" : ""
+        let sumName = sum.isInPlace ? " in place" : ""
         return BuiltRoute(program: p, name: "gemm-digits \(nA)x\(nM)\(signName)\(sumName)", input: input)
     }
 

@@ -48,7 +48,7 @@ public struct RequantizationPlan: Sendable {
     let blocks: Int
 
     public init(spec: RequantizationSpec, target: Target) throws(RequantizationError) {
-        try self.init(spec: spec, target: target, productSums: [.columns, .inPlace])
+        try self.init(spec: spec, target: target, productSums: ProductSum.all)
     }
 
     /// The planner restricted to some ways of summing the stock route's digit products (tests
@@ -424,7 +424,7 @@ public struct RequantizationPlan: Sendable {
     /// score), counted from the program without emitting it.
     static func estimatedCycles(_ program: RQProgram, target: Target, blocks: Int) -> Int {
         let model = target.cycleModel
-        let n = 16
+        let n = 64
         let busBytes = max(1, target.busWidthBits / 8)
         let vectorBytes = target.config.dramElementBytes(.output)
         func transfer(_ bytes: Int) -> Int {
