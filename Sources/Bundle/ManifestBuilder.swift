@@ -185,6 +185,15 @@ struct ManifestBuilder {
         return t
     }
 
+    /// The layer's tensors, each counted once (a view moves nothing): what the report's
+    /// roofline bound charges the layer, independent of how the lowering moves data.
+    func essentialBytes(_ node: Node) -> Int {
+        switch node.op {
+        case .reshape, .deviceCopy: return 0
+        default: return (node.presentInputs + node.outputs).reduce(0) { $0 + graph.values[$1].byteCount }
+        }
+    }
+
     func layers() -> [Vtac_Bundle_Layer] {
         var byNode: [NodeID: LoweredLayer] = [:]
         for layer in lowered.layers { byNode[layer.node] = layer }
@@ -203,6 +212,7 @@ struct ManifestBuilder {
                 if let p = graph.values[input].producer, !from.contains(UInt32(p)) { from.append(UInt32(p)) }
             }
             l.inputsFrom = from
+            l.essentialBytes = UInt64(essentialBytes(node))
             if let lowered = byNode[node.id] {
                 l.segment = UInt32(lowered.segment)
                 l.instructionBegin = UInt32(lowered.instructions.lowerBound)

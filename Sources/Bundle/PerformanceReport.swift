@@ -29,6 +29,7 @@ public struct PerformanceReport: Sendable, Codable, Equatable {
         public var storedBytes: Int
         public var modelledCycles: Int
         public var rooflineCycles: Int
+        public var trafficCycles: Int
     }
 }
 
@@ -86,8 +87,15 @@ public struct LayerPerformance: Sendable, Codable, Equatable {
     public var modelledCycles: Int
     /// Cycles each module spends executing this layer's instructions (`load`, `compute`, `store`).
     public var busyCycles: [String: Int]
-    /// The larger of the MACs at full GEMM rate and the DRAM bytes at full bus rate.
+    /// Bytes of the layer's tensors (inputs, constants, outputs), each counted once: the
+    /// least DRAM traffic any implementation has.
+    public var essentialBytes: Int
+    /// The roofline bound: the larger of the MACs at full GEMM rate and the essential bytes
+    /// at full bus rate.
     public var rooflineCycles: Int
+    /// The DRAM bytes this layer's instructions actually move, at full bus rate (above the
+    /// essential bytes by the halos, the block padding and the requantization's round trips).
+    public var trafficCycles: Int
     /// MACs / (modelled cycles × BATCH·BLOCK_IN·BLOCK_OUT).
     public var utilisation: Double
     /// How the layer requantizes on the accelerator ("" on the CPU).
@@ -148,7 +156,9 @@ extension PerformanceReport {
                 kind: layer.kind, device: layer.device == .vta ? "vta" : "cpu",
                 segment: nil,
                 macs: Int(layer.macs), instructions: InstructionCounts(), loadedBytes: [:], storedBytes: 0,
-                sramHighWater: [:], modelledCycles: 0, busyCycles: [:], rooflineCycles: 0, utilisation: 0,
+                sramHighWater: [:], modelledCycles: 0, busyCycles: [:],
+                essentialBytes: Int(layer.essentialBytes),
+                rooflineCycles: 0, trafficCycles: 0, utilisation: 0,
                 requantization: layer.requantization, spans: [:])
             entry.inputsFrom = layer.inputsFrom.map { Int($0) }
             if layer.device == .vta {
@@ -161,8 +171,9 @@ extension PerformanceReport {
                 entry.segment = s
                 entry.fill(streams[s], range: range, timing: timings[s], tops: sramTops[s], config: config)
                 entry.rooflineCycles = max(
-                    (entry.macs + lanes - 1) / lanes,
-                    (entry.loadedBytes.values.reduce(0, +) + entry.storedBytes + busBytes - 1) / busBytes)
+                    (entry.macs + lanes - 1) / lanes, (entry.essentialBytes + busBytes - 1) / busBytes)
+                entry.trafficCycles =
+                    (entry.loadedBytes.values.reduce(0, +) + entry.storedBytes + busBytes - 1) / busBytes
                 entry.utilisation =
                     entry.modelledCycles == 0
                     ? 0 : Double(entry.macs) / (Double(entry.modelledCycles) * Double(lanes))
@@ -178,7 +189,8 @@ extension PerformanceReport {
             loadedBytes: loaded,
             storedBytes: layers.map(\.storedBytes).reduce(0, +),
             modelledCycles: timings.map { $0?.totalCycles ?? 0 }.reduce(0, +),
-            rooflineCycles: vta.map(\.rooflineCycles).reduce(0, +))
+            rooflineCycles: vta.map(\.rooflineCycles).reduce(0, +),
+            trafficCycles: vta.map(\.trafficCycles).reduce(0, +))
         var copies = 0
         var runs = 0
         for step in m.steps {

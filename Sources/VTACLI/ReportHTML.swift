@@ -21,8 +21,9 @@ enum ReportHTML {
         <h1>\(escape(r.model)) on \(escape(r.target)) (\(escape(r.profile)) ISA)</h1>
         <p>\(grouped(r.totals.macs)) MACs (\(grouped(r.totals.vtaMACs)) on VTA);
         \(grouped(r.totals.modelledCycles)) modelled cycles against a roofline bound of
-        \(grouped(r.totals.rooflineCycles)); \(r.deviceRuns) device runs and \(r.deviceCopies)
-        device copies per inference.</p>
+        \(grouped(r.totals.rooflineCycles)) (MACs at full GEMM rate or the layers' tensors moved once
+        at full bus rate; moving what the program moves takes \(grouped(r.totals.trafficCycles)));
+        \(r.deviceRuns) device runs and \(r.deviceCopies) device copies per inference.</p>
         <h2>Partitioned graph (execution order; arrows are tensors)</h2>
         \(graph(r))
         <h2>Modules over one inference (cycle model)</h2>

@@ -30,6 +30,7 @@ enum ReportRendering {
               total       \(grouped(t.macs)) MACs (\(grouped(t.vtaMACs)) on VTA), \(grouped(t.instructions.total)) instructions
               DRAM        loaded \(loaded.joined(separator: ", ")) B; stored \(grouped(t.storedBytes)) B
               modelled    \(grouped(t.modelledCycles)) cycles; roofline bound \(grouped(t.rooflineCycles)) (\(ratio(t.modelledCycles, t.rooflineCycles)) the bound)
+              traffic     \(grouped(t.trafficCycles)) cycles to move what the program moves at full bus rate
               per run     \(r.deviceRuns) device runs, \(r.deviceCopies) device copies
 
             """
@@ -59,8 +60,8 @@ enum ReportRendering {
         ]
         header += types.map { "loaded_\($0)" } + ["stored"] + types.map { "sram_high_\($0)" }
         header += [
-            "cycles", "busy_load", "busy_compute", "busy_store", "roofline_cycles", "utilisation",
-            "requantization",
+            "cycles", "busy_load", "busy_compute", "busy_store", "essential_bytes", "roofline_cycles",
+            "traffic_cycles", "utilisation", "requantization",
         ]
         var lines = [header.joined(separator: ",")]
         for l in r.layers {
@@ -75,7 +76,8 @@ enum ReportRendering {
             row += [
                 String(l.modelledCycles), String(l.busyCycles["load"] ?? 0),
                 String(l.busyCycles["compute"] ?? 0),
-                String(l.busyCycles["store"] ?? 0), String(l.rooflineCycles),
+                String(l.busyCycles["store"] ?? 0), String(l.essentialBytes), String(l.rooflineCycles),
+                String(l.trafficCycles),
                 String(format: "%.4f", l.utilisation),
                 field(l.requantization),
             ]

@@ -40,6 +40,19 @@ import Testing
             let roofline = try #require(layer["rooflineCycles"] as? Int)
             #expect(cycles >= roofline && roofline > 0)
         }
+        // The roofline charges each layer its tensors once: the conv reads a 49×40×1 input,
+        // 8·10·8 weights and 8 int32 biases and writes 25×20×8; the FC reads 4000 inputs,
+        // 4000·4 weights and 4 biases and writes 4. On alkali (256 MACs and 8 bus bytes per
+        // cycle) the conv is compute-bound, the FC bound by its weights; what the program
+        // moves (halos, block padding, requantization round trips) takes longer.
+        #expect(conv["essentialBytes"] as? Int == 1960 + 640 + 32 + 4000)
+        #expect(fc["essentialBytes"] as? Int == 4000 + 16_000 + 16 + 4)
+        #expect(conv["rooflineCycles"] as? Int == 320_000 / 256)
+        #expect(fc["rooflineCycles"] as? Int == (4000 + 16_000 + 16 + 4 + 7) / 8)
+        for layer in [conv, fc] {
+            let essential = try #require(layer["essentialBytes"] as? Int)
+            #expect(try #require(layer["trafficCycles"] as? Int) >= essential / 8)
+        }
         // SRAM high-water marks per buffer, within the target's depths; the convolution's
         // micro-op loops address every buffer (its footprint is checked against the simulator's
         // in the lowering tests).

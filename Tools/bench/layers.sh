@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: per accelerator layer of MLPerf Tiny ResNet-8 and our tiny MobileNet (or the
 # models given) on a target (default alkali): MACs, instructions, DRAM bytes, modelled cycles,
-# the roofline bound (max of MACs / (BATCH·BLOCK_IN·BLOCK_OUT) and DRAM bytes / bus bytes per
-# cycle), utilisation, the requantization route and its cycles, and the requantization share
+# the roofline bound (max of MACs / (BATCH·BLOCK_IN·BLOCK_OUT) and the layer's tensors, each
+# counted once, / bus bytes per cycle), the cycles to move what the program moves, utilisation, the requantization route and its cycles, and the requantization share
 # of the modelled cycles. Prints the figures; asserts nothing.
 #   Tools/bench/layers.sh [--target T] [MODEL.tflite...]
 set -euo pipefail

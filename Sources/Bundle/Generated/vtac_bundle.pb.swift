@@ -721,6 +721,10 @@ public nonisolated struct Vtac_Bundle_Layer: Sendable {
   /// Indices (in Manifest.layers) of the layers whose outputs this layer reads: the graph's edges.
   public var inputsFrom: [UInt32] = []
 
+  /// Bytes of the layer's tensors (its inputs, constants and outputs), each counted once: the
+  /// least DRAM traffic any implementation of the layer has (0 for views such as RESHAPE).
+  public var essentialBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2036,7 +2040,7 @@ nonisolated extension Vtac_Bundle_Relocation: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Layer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0\u{3}inputs_from\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0\u{3}inputs_from\0\u{3}essential_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2054,6 +2058,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
       case 8: try { try decoder.decodeSingularStringField(value: &self.requantization) }()
       case 9: try { try decoder.decodeSingularInt32Field(value: &self.sourceOperator) }()
       case 10: try { try decoder.decodeRepeatedUInt32Field(value: &self.inputsFrom) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.essentialBytes) }()
       default: break
       }
     }
@@ -2090,6 +2095,9 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.inputsFrom.isEmpty {
       try visitor.visitPackedUInt32Field(value: self.inputsFrom, fieldNumber: 10)
     }
+    if self.essentialBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.essentialBytes, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2104,6 +2112,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.requantization != rhs.requantization {return false}
     if lhs.sourceOperator != rhs.sourceOperator {return false}
     if lhs.inputsFrom != rhs.inputsFrom {return false}
+    if lhs.essentialBytes != rhs.essentialBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

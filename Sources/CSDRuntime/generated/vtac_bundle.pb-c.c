@@ -2259,7 +2259,7 @@ const ProtobufCMessageDescriptor vtac__bundle__relocation__descriptor =
   (ProtobufCMessageInit) vtac__bundle__relocation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[10] =
+static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[11] =
 {
   {
     "name",
@@ -2381,9 +2381,22 @@ static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[10]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "essential_bytes",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Layer, essential_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
   2,   /* field[2] = device */
+  10,   /* field[10] = essential_bytes */
   9,   /* field[9] = inputs_from */
   4,   /* field[4] = instruction_begin */
   5,   /* field[5] = instruction_end */
@@ -2397,7 +2410,7 @@ static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
 static const ProtobufCIntRange vtac__bundle__layer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
 {
@@ -2407,7 +2420,7 @@ const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
   "Vtac__Bundle__Layer",
   "vtac.bundle",
   sizeof(Vtac__Bundle__Layer),
-  10,
+  11,
   vtac__bundle__layer__field_descriptors,
   vtac__bundle__layer__field_indices_by_name,
   1,  vtac__bundle__layer__number_ranges,

@@ -432,10 +432,15 @@ struct  Vtac__Bundle__Layer
    */
   size_t n_inputs_from;
   uint32_t *inputs_from;
+  /*
+   * Bytes of the layer's tensors (its inputs, constants and outputs), each counted once: the
+   * least DRAM traffic any implementation of the layer has (0 for views such as RESHAPE).
+   */
+  uint64_t essential_bytes;
 };
 #define VTAC__BUNDLE__LAYER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__layer__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0 }
 
 
 typedef enum {
