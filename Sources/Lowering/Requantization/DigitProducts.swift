@@ -42,8 +42,14 @@ enum DigitProducts {
     ) -> [PlacedProduct]? {
         var result: [PlacedProduct] = []
         for (j, base) in operandPositions.enumerated() {
-            let multipliers = lanes.indices.map { live[$0][j] ? WideInteger(lanes[$0].multiplier) : .zero }
-            guard let positions = positions(for: multipliers, limit: n - base),
+            // Every lane's M where that fits (the operand digits then share weight tiles),
+            // else only the lanes that use this digit.
+            let all = lanes.map { WideInteger($0.multiplier) }
+            let used = lanes.indices.map { live[$0][j] ? all[$0] : .zero }
+            guard
+                let (multipliers, positions) = [all, used].lazy.compactMap({ values in
+                    Self.positions(for: values, limit: n - base).map { (values, $0) }
+                }).first,
                 let m = laneDigits(multipliers, at: positions)
             else { return nil }
             for (position, w) in m {

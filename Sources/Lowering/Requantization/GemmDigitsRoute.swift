@@ -208,13 +208,16 @@ enum GemmDigitsRoute {
         case .inPlace:
             p.ops.append(.reset([.tile]))
             // Each position's products by digit, on consecutive weight tiles: one GEMM loop.
+            // The longest runs take tiles first, so that shorter ones (often their parts) reuse them.
+            let groups = Dictionary(grouping: products, by: \.position).mapValues { g in
+                g.sorted { $0.digit < $1.digit }
+            }
             var byPosition: [Int: [RQProduct]] = [:]
-            for (position, group) in Dictionary(grouping: products, by: \.position).sorted(by: {
-                $0.key < $1.key
+            for (position, group) in groups.sorted(by: {
+                ($0.value.count, -$0.key) > ($1.value.count, -$1.key)
             }) {
-                let sorted = group.sorted { $0.digit < $1.digit }
-                let first = p.weightRun(sorted.map(\.weights))
-                byPosition[position] = sorted.enumerated().map { k, q in
+                let first = p.weightRun(group.map(\.weights))
+                byPosition[position] = group.enumerated().map { k, q in
                     RQProduct(dst: .tile, digit: q.digit, weights: first + k)
                 }
             }
