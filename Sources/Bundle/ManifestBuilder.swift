@@ -218,6 +218,7 @@ struct ManifestBuilder {
                 l.instructionBegin = UInt32(lowered.instructions.lowerBound)
                 l.instructionEnd = UInt32(lowered.instructions.upperBound)
                 l.requantization = lowered.requantization
+                l.lowering = lowered.lowering
             }
             return l
         }

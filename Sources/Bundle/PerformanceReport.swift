@@ -100,6 +100,8 @@ public struct LayerPerformance: Sendable, Codable, Equatable {
     public var utilisation: Double
     /// How the layer requantizes on the accelerator ("" on the CPU).
     public var requantization: String
+    /// How the layer runs on the accelerator ("" on the CPU), e.g. which depthwise route.
+    public var lowering: String
     /// Start and end cycle of the layer within its segment's modelled run, per module.
     public var spans: [String: [Int]]
 }
@@ -159,7 +161,7 @@ extension PerformanceReport {
                 sramHighWater: [:], modelledCycles: 0, busyCycles: [:],
                 essentialBytes: Int(layer.essentialBytes),
                 rooflineCycles: 0, trafficCycles: 0, utilisation: 0,
-                requantization: layer.requantization, spans: [:])
+                requantization: layer.requantization, lowering: layer.lowering, spans: [:])
             entry.inputsFrom = layer.inputsFrom.map { Int($0) }
             if layer.device == .vta {
                 let s = Int(layer.segment)

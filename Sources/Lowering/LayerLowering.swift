@@ -73,6 +73,9 @@ extension LayerContext {
             layer, target: target, requantizer: requantizer, schedule: target.schedules[layer.workload])
         try ConvLowering.emit(layer, into: &b, requantizer: requantizer, tiling: tiling)
         tilings[node.id] = (layer.workload, tiling.schedule)
+        methods[node.id] =
+            (depthwise ? DepthwiseStrategy.choose(target: target).description : "GEMM")
+            + "; \(tiling.schedule.description)"
         scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
     }
 
@@ -128,6 +131,7 @@ extension LayerContext {
             outputOffset: output.offset, weightsOffset: weightsOffset, biasOffset: biasOffset,
             rowsOutermost: !rowsSpatial)
         try FullyConnectedLowering.emit(layer, into: &b, requantizer: reserve(plan))
+        methods[node.id] = "GEMM; \(rows) row\(rows == 1 ? "" : "s"), weights resident"
         scratchSize = max(scratchSize, plan.scratchBytes(forTileVectors: config.depth(.accumulator)))
     }
 
@@ -178,6 +182,8 @@ extension LayerContext {
             activationMin: Int(range.min), activationMax: Int(range.max))
         try PoolLowering.emit(layer, into: &b)
         routes[node.id] = average ? "shift (power-of-two count)" : "none"
+        methods[node.id] =
+            "identity GEMM copy, then one ALU \(average ? "ADD" : "MAX") per tap over the output tile"
     }
 
     mutating func lowerAdd(_ node: Node, into b: inout StreamBuilder) throws(LoweringError) {
@@ -204,6 +210,7 @@ extension LayerContext {
                         lanes: config.blockOut,
                         batch: config.batch)) : nil)
         try AddLowering.emit(layer, into: &b)
+        methods[node.id] = "GEMM digit products of both inputs into one accumulator"
         routes[node.id] =
             "linear rule (\(rule.weight1)·x1 + \(rule.weight2)·x2 + \(rule.constant)) >> \(rule.shift), "
             + "\(max(AddLowering.digits(rule.weight1).count, AddLowering.digits(rule.weight2).count)) GEMM digits"

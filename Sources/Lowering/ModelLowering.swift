@@ -15,6 +15,8 @@ public struct LoweredLayer: Sendable {
     public var instructions: Range<Int>
     public var macs: Int
     public var requantization: String
+    /// How the layer runs on the accelerator, e.g. "diagonal GEMM (…), rows 8, …".
+    public var lowering: String
     /// For convolutions: the key of the layer in `schedules.json` and the tiling used.
     public var workload: String?
     public var tiling: TilingSchedule?
@@ -66,7 +68,8 @@ public enum ModelLowering {
                     LoweredLayer(
                         node: id, name: node.name, kind: node.op.kindName, segment: segment.index,
                         instructions: first..<max(first, last), macs: node.macs,
-                        requantization: context.routes[id] ?? "none", workload: context.tilings[id]?.workload,
+                        requantization: context.routes[id] ?? "none", lowering: context.methods[id] ?? "",
+                        workload: context.tilings[id]?.workload,
                         tiling: context.tilings[id]?.schedule))
             }
             segments.append(program)
@@ -84,6 +87,8 @@ struct LayerContext {
     let target: Target
     var constants: ConstantsRegion
     var routes: [NodeID: String] = [:]
+    /// How each layer runs (what the plan says besides the requantization).
+    var methods: [NodeID: String] = [:]
     /// The workload key and tiling of each convolution (what `schedules.json` would list).
     var tilings: [NodeID: (workload: String, schedule: TilingSchedule)] = [:]
     var scratchSize = 0

@@ -148,7 +148,7 @@ enum ReportHTML {
             "layer", "kind", "device", "MACs", "instructions", "loaded B", "stored B",
             "<span title=\"highest element addressed, per cent of each buffer\">SRAM %</span><br>"
                 + sramOrder.joined(separator: " "),
-            "cycles", "roofline", "util %", "requantization",
+            "cycles", "roofline", "util %", "requantization", "lowering",
         ]
         var rows = ["<tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>"]
         for l in r.layers {
@@ -162,6 +162,7 @@ enum ReportHTML {
             cells.append("<td>\(grouped(l.modelledCycles))</td><td>\(grouped(l.rooflineCycles))</td>")
             cells.append("<td>\(String(format: "%.1f", 100 * l.utilisation))</td>")
             cells.append("<td class=\"l\">\(escape(l.requantization))</td>")
+            cells.append("<td class=\"l\">\(escape(l.lowering))</td>")
             rows.append("<tr>" + cells.joined() + "</tr>")
         }
         return "<table>" + rows.joined(separator: "\n") + "</table>"

@@ -22,11 +22,20 @@ enum ReportRendering {
                 vta ? ratio(l.modelledCycles, l.rooflineCycles) : "", String(l.requantization.prefix(18)),
             ])
         }
+        // The plan: how each accelerator layer runs and requantizes, in full.
+        let plan = r.layers.filter { $0.device == "vta" && $0.instructions.total > 0 }.flatMap { l in
+            wrapped(
+                "\(l.operator.map { "#\($0)" } ?? "-") \(l.kind): \(l.lowering); requantization \(l.requantization)",
+                width: 112
+            ).enumerated().map { ($0.offset == 0 ? "  " : "      … ") + $0.element }
+        }
         let t = r.totals
         let loaded = t.loadedBytes.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
         return """
             \(r.model) on \(r.target) (\(r.profile) ISA)
             \(table.render(indent: ""))
+            plan
+            \(plan.joined(separator: "\n"))
               total       \(grouped(t.macs)) MACs (\(grouped(t.vtaMACs)) on VTA), \(grouped(t.instructions.total)) instructions
               DRAM        loaded \(loaded.joined(separator: ", ")) B; stored \(grouped(t.storedBytes)) B
               modelled    \(grouped(t.modelledCycles)) cycles; roofline bound \(grouped(t.rooflineCycles)) (\(ratio(t.modelledCycles, t.rooflineCycles)) the bound)
@@ -34,6 +43,21 @@ enum ReportRendering {
               per run     \(r.deviceRuns) device runs, \(r.deviceCopies) device copies
 
             """
+    }
+
+    /// `text` in lines of at most `width` characters, broken at spaces (a longer word stands alone).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 
     /// TFLite names a fused operator by every op it absorbed, joined by ';': the text table shows
@@ -61,7 +85,7 @@ enum ReportRendering {
         header += types.map { "loaded_\($0)" } + ["stored"] + types.map { "sram_high_\($0)" }
         header += [
             "cycles", "busy_load", "busy_compute", "busy_store", "essential_bytes", "roofline_cycles",
-            "traffic_cycles", "utilisation", "requantization",
+            "traffic_cycles", "utilisation", "requantization", "lowering",
         ]
         var lines = [header.joined(separator: ",")]
         for l in r.layers {
@@ -79,7 +103,7 @@ enum ReportRendering {
                 String(l.busyCycles["store"] ?? 0), String(l.essentialBytes), String(l.rooflineCycles),
                 String(l.trafficCycles),
                 String(format: "%.4f", l.utilisation),
-                field(l.requantization),
+                field(l.requantization), field(l.lowering),
             ]
             lines.append(row.joined(separator: ","))
         }

@@ -68,6 +68,29 @@ import Testing
         #expect(fcLoaded["WGT"]! >= 4000 * 4)
     }
 
+    /// The plan says how each layer runs: our tiny MobileNet's depthwise layers are diagonal
+    /// GEMM on both profiles, with the reason (no MUL on stock; ALU multiply-accumulate at two
+    /// tensor micro-ops per tap-vector is not cheaper on fsim), and its convolutions plain GEMM
+    /// with their tiling. The text shows the same plan.
+    @Test(arguments: ["alkali", "fsim"])
+    func planNamesTheDepthwiseRoute(target: String) throws {
+        let model = Fixtures.path("Models/tiny_mobilenet/model.tflite")
+        let layers = try Self.layers(try Self.json([model, "--target", target]))
+        let depthwise = layers.filter { $0["kind"] as? String == "DEPTHWISE_CONV_2D" }
+        let convs = layers.filter { $0["kind"] as? String == "CONV_2D" }
+        #expect(depthwise.count == 3 && convs.count == 4)
+        let reason =
+            target == "alkali" ? "no ALU MUL on this profile" : "ALU multiply-accumulate 4, not cheaper"
+        for layer in depthwise {
+            let lowering = try #require(layer["lowering"] as? String)
+            #expect(lowering.hasPrefix("diagonal GEMM (1 cycle/tap-vector; \(reason))"), "\(lowering)")
+            #expect(lowering.contains("buffered"), "\(lowering)")
+        }
+        for layer in convs { #expect((layer["lowering"] as? String)?.hasPrefix("GEMM; rows ") == true) }
+        let text = try VTACRunner.run(["report", model, "--target", target])
+        #expect(text.stdout.contains("DEPTHWISE_CONV_2D: diagonal GEMM"))
+    }
+
     /// The total counts every instruction of the bundle's segments; the layers' share leaves
     /// out only each segment's closing drain and FINISH. The report of a model equals the
     /// report of its bundle.

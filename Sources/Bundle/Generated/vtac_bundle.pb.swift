@@ -725,6 +725,9 @@ public nonisolated struct Vtac_Bundle_Layer: Sendable {
   /// least DRAM traffic any implementation of the layer has (0 for views such as RESHAPE).
   public var essentialBytes: UInt64 = 0
 
+  /// How the layer runs on the accelerator (e.g. "diagonal GEMM (…); rows 8, …"), for reports.
+  public var lowering: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2040,7 +2043,7 @@ nonisolated extension Vtac_Bundle_Relocation: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Layer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0\u{3}inputs_from\0\u{3}essential_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}device\0\u{1}segment\0\u{3}instruction_begin\0\u{3}instruction_end\0\u{1}macs\0\u{1}requantization\0\u{3}source_operator\0\u{3}inputs_from\0\u{3}essential_bytes\0\u{1}lowering\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2059,6 +2062,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
       case 9: try { try decoder.decodeSingularInt32Field(value: &self.sourceOperator) }()
       case 10: try { try decoder.decodeRepeatedUInt32Field(value: &self.inputsFrom) }()
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.essentialBytes) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.lowering) }()
       default: break
       }
     }
@@ -2098,6 +2102,9 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.essentialBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.essentialBytes, fieldNumber: 11)
     }
+    if !self.lowering.isEmpty {
+      try visitor.visitSingularStringField(value: self.lowering, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2113,6 +2120,7 @@ nonisolated extension Vtac_Bundle_Layer: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.sourceOperator != rhs.sourceOperator {return false}
     if lhs.inputsFrom != rhs.inputsFrom {return false}
     if lhs.essentialBytes != rhs.essentialBytes {return false}
+    if lhs.lowering != rhs.lowering {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

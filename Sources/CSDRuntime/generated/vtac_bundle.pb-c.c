@@ -2259,7 +2259,7 @@ const ProtobufCMessageDescriptor vtac__bundle__relocation__descriptor =
   (ProtobufCMessageInit) vtac__bundle__relocation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[11] =
+static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[12] =
 {
   {
     "name",
@@ -2393,6 +2393,18 @@ static const ProtobufCFieldDescriptor vtac__bundle__layer__field_descriptors[11]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lowering",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Vtac__Bundle__Layer, lowering),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
   2,   /* field[2] = device */
@@ -2401,6 +2413,7 @@ static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
   4,   /* field[4] = instruction_begin */
   5,   /* field[5] = instruction_end */
   1,   /* field[1] = kind */
+  11,   /* field[11] = lowering */
   6,   /* field[6] = macs */
   0,   /* field[0] = name */
   7,   /* field[7] = requantization */
@@ -2410,7 +2423,7 @@ static const unsigned vtac__bundle__layer__field_indices_by_name[] = {
 static const ProtobufCIntRange vtac__bundle__layer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
 {
@@ -2420,7 +2433,7 @@ const ProtobufCMessageDescriptor vtac__bundle__layer__descriptor =
   "Vtac__Bundle__Layer",
   "vtac.bundle",
   sizeof(Vtac__Bundle__Layer),
-  11,
+  12,
   vtac__bundle__layer__field_descriptors,
   vtac__bundle__layer__field_indices_by_name,
   1,  vtac__bundle__layer__number_ranges,

@@ -437,10 +437,14 @@ struct  Vtac__Bundle__Layer
    * least DRAM traffic any implementation of the layer has (0 for views such as RESHAPE).
    */
   uint64_t essential_bytes;
+  /*
+   * How the layer runs on the accelerator (e.g. "diagonal GEMM (…); rows 8, …"), for reports.
+   */
+  char *lowering;
 };
 #define VTAC__BUNDLE__LAYER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&vtac__bundle__layer__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, VTAC__BUNDLE__DEVICE__DEVICE_VTA, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
