@@ -86,25 +86,61 @@ public enum AddLowering {
         return bytes
     }
 
-    /// Output rows (of one plane, counted across planes) per tile: two input tiles fit a quarter
-    /// of the input buffer each and the output half the accumulator buffer; tiles are evened
-    /// out and never below three vectors.
-    static func linesPerTile(_ layer: AddLayer, config: HardwareConfig) -> [Int] {
+    /// The tile counts that fit: two input tiles in a quarter of the input buffer each and the
+    /// output in half the accumulator buffer (the fewest tiles), and at least three vectors per
+    /// tile (the most).
+    static func tileCounts(_ layer: AddLayer, config: HardwareConfig) -> ClosedRange<Int> {
         let lines = layer.planes * layer.height
         let limit = (1 << HardwareConfig.loopIterationBits) - 1
         let capacity = min(
             config.depth(.input) / (4 * layer.width), (config.depth(.accumulator) - 1) / (2 * layer.width),
             limit)
-        // At least `pipelineDepth` tiles where each keeps 64 vectors or more: the first load and
-        // the last store are the only transfers compute does not hide.
-        let pipelineDepth = 8
-        var tiles = max((lines + capacity - 1) / capacity, min(pipelineDepth, lines * layer.width / 64))
         let minimum = (3 + layer.width - 1) / layer.width
-        tiles = max(1, min(tiles, lines / minimum))
-        return (0..<tiles).map { lines / tiles + ($0 < lines % tiles ? 1 : 0) }
+        let most = max(1, lines / minimum)
+        return min((lines + capacity - 1) / capacity, most)...most
     }
 
-    public static func emit(_ layer: AddLayer, into b: inout StreamBuilder) throws(LoweringError) {
+    /// The default when nothing is searched: at least 8 tiles where each keeps 64 vectors or
+    /// more (the first load and the last store are the only transfers compute does not hide).
+    static func defaultTileCount(_ layer: AddLayer, config: HardwareConfig) -> Int {
+        let counts = tileCounts(layer, config: config)
+        let lines = layer.planes * layer.height
+        return min(max(counts.lowerBound, min(8, lines * layer.width / 64)), counts.upperBound)
+    }
+
+    /// The tile count with the fewest modelled cycles among the default, a half, three
+    /// quarters, one and a half and twice it, and the fewest that fit (each timed, after
+    /// `prefix` when given).
+    public static func chooseTileCount(
+        _ layer: AddLayer, target: Target, after prefix: StreamBuilder? = nil
+    ) -> Int {
+        let counts = tileCounts(layer, config: target.config)
+        let d = defaultTileCount(layer, config: target.config)
+        var candidates: [Int] = []
+        for n in [d, d / 2, d * 3 / 4, d * 3 / 2, d * 2, counts.lowerBound]
+        where counts.contains(n) && !candidates.contains(n) {
+            candidates.append(n)
+        }
+        return TilingSearch.cheapest(candidates, target: target, after: prefix) {
+            (n, b) throws(LoweringError) in
+            try emit(layer, into: &b, tiles: n)
+        }?.choice ?? candidates[0]
+    }
+
+    /// Output rows (of one plane, counted across planes) per tile, evened out over `tiles`
+    /// tiles (the default count when nil, clamped to what fits).
+    static func linesPerTile(_ layer: AddLayer, config: HardwareConfig, tiles: Int? = nil) -> [Int] {
+        let lines = layer.planes * layer.height
+        let counts = tileCounts(layer, config: config)
+        let n = min(
+            max(tiles ?? defaultTileCount(layer, config: config), counts.lowerBound), counts.upperBound)
+        return (0..<n).map { lines / n + ($0 < lines % n ? 1 : 0) }
+    }
+
+    /// Lowers the ADD in `tiles` tiles (the default count when nil).
+    public static func emit(
+        _ layer: AddLayer, into b: inout StreamBuilder, tiles: Int? = nil
+    ) throws(LoweringError) {
         let config = b.config
         let rule = layer.rule
         let d1 = digits(rule.weight1)
@@ -124,7 +160,7 @@ public enum AddLowering {
                 .weight, sram: wgtBase, region: .constants, byteOffset: layer.tilesOffset, rows: 1,
                 columns: values.count, stride: values.count)
         }
-        let split = linesPerTile(layer, config: config)
+        let split = linesPerTile(layer, config: config, tiles: tiles)
         let capacity = split.max()! * layer.width
         // The constant, when it is not a single immediate, as one ACC vector after both halves.
         let constantIndex = 2 * capacity

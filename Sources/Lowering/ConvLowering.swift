@@ -184,18 +184,11 @@ public enum ConvLowering {
             if fits(t, layer, config: config, requantizer: requantizer) { return t }
         }
         let candidates = candidateTilings(layer, config: config, requantizer: requantizer)
-        guard var best = candidates.first else { throw noTiling(layer) }
-        guard candidates.count > 1 else { return best }
-        var bestCycles = Int.max
-        for t in candidates {
-            var b = StreamBuilder(config: config)
+        guard let first = candidates.first else { throw noTiling(layer) }
+        guard candidates.count > 1 else { return first }
+        return TilingSearch.cheapest(candidates, target: target) { (t, b) throws(LoweringError) in
             try emit(layer, into: &b, requantizer: requantizer, tiling: t)
-            guard let timing = try? target.timing(of: SegmentProgram(b).instructions) else { continue }
-            if timing.totalCycles < bestCycles {
-                (best, bestCycles) = (t, timing.totalCycles)
-            }
-        }
-        return best
+        }?.choice ?? first
     }
 
     static func noTiling(_ layer: ConvLayer) -> LoweringError {

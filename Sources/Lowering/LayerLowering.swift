@@ -209,8 +209,10 @@ extension LayerContext {
                         [Int32](repeating: Int32(truncatingIfNeeded: rule.constant), count: config.blockOut),
                         lanes: config.blockOut,
                         batch: config.batch)) : nil)
-        try AddLowering.emit(layer, into: &b)
-        methods[node.id] = "GEMM digit products of both inputs into one accumulator"
+        let tiles = AddLowering.chooseTileCount(layer, target: target, after: b)
+        try AddLowering.emit(layer, into: &b, tiles: tiles)
+        methods[node.id] =
+            "GEMM digit products of both inputs into one accumulator; \(tiles) tile\(tiles == 1 ? "" : "s"), double buffered"
         routes[node.id] =
             "linear rule (\(rule.weight1)·x1 + \(rule.weight2)·x2 + \(rule.constant)) >> \(rule.shift), "
             + "\(max(AddLowering.digits(rule.weight1).count, AddLowering.digits(rule.weight2).count)) GEMM digits"

@@ -6,7 +6,8 @@ import VTATarget
 
 /// ADD lowered to GEMM digits and ALU shifts gives TFLite's int8 ADD (the reference the CPU
 /// kernel tests cross-check) on every element, with halos, several planes and tiles, narrow
-/// rows, on stock and extended cores and BLOCK 32.
+/// rows, on stock and extended cores and BLOCK 32; with the default tiling and the one the
+/// cycle-model search picks.
 @Suite struct AddLoweringTests {
     struct Case: CustomStringConvertible, Sendable {
         var h: Int, w: Int, c: Int
@@ -78,10 +79,19 @@ import VTATarget
             input2: operands[1],
             output: operands[2], rule: rule, tilesOffset: 0,
             constantOffset: AddLowering.immediateConstant(rule) == nil ? constantOffset : nil)
-        var builder = StreamBuilder(config: config)
-        try AddLowering.emit(layer, into: &builder)
-        let program = SegmentProgram(builder)
-        for eager in [false, true] {
+        // The default tiling and the one the cycle-model search picks (no slower than it).
+        let chosen = AddLowering.chooseTileCount(layer, target: target)
+        var programs: [SegmentProgram] = []
+        for tiles in [nil, chosen] {
+            var builder = StreamBuilder(config: config)
+            try AddLowering.emit(layer, into: &builder, tiles: tiles)
+            programs.append(SegmentProgram(builder))
+        }
+        let cycles = try programs.map { try target.timing(of: $0.instructions).totalCycles }
+        #expect(cycles[1] <= cycles[0], "\(c): \(chosen) tiles \(cycles[1]) cycles, default \(cycles[0])")
+        for (program, eager) in [
+            (programs[0], false), (programs[0], true), (programs[1], false), (programs[1], true),
+        ] {
             let harness = SimulatorHarness(target: target, eager: eager)
             harness.region(.constants, size: constants.count, bytes: constants)
             harness.region(.activations, size: activations.count, bytes: activations)

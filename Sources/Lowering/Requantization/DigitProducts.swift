@@ -71,14 +71,19 @@ enum DigitProducts {
     /// downward, with 0 (the lowest digit then holds fewer than 8 bits). Nil when no
     /// placement fits.
     static func positions(for values: [WideInteger], limit: Int) -> [Int]? {
-        guard limit >= 0 else { return nil }
+        guard limit >= 0, let low = values.min(by: <), let high = values.max(by: <) else { return nil }
+        // The top digit is a non-decreasing function of the value (a chain of rounded
+        // divisions), so the extremes decide whether every value fits.
+        func fits(_ positions: [Int]) -> Bool {
+            placedDigits(low, at: positions) != nil && placedDigits(high, at: positions) != nil
+        }
         for count in 1...8 {
             let aligned = (0..<count).map { digitBits * $0 }
             guard aligned.last! <= limit else { break }
-            if laneDigits(values, at: aligned) != nil { return aligned }
+            if fits(aligned) { return aligned }
         }
         let fromTop = Array(Set(stride(from: limit, to: 0, by: -digitBits)).union([0])).sorted()
-        return laneDigits(values, at: fromTop) != nil ? fromTop : nil
+        return fits(fromTop) ? fromTop : nil
     }
 
     /// The digits of every lane's value at `positions`, one weight diagonal per position,
