@@ -101,8 +101,6 @@ enum GemmDigitsRoute {
             guard let c = shifted.simplest else { return nil }
             offsets.append(c)
         }
-        // The in-place sum pre-scales the top digit by 2^t (as far as int8 allows), so that
-        // M's digits against it may sit t bits higher without a product passing bit N.
         let n = input.shift
         // Per lane, the range of u_j (the value digit j is stored from).
         let digitRanges = lanes.map { l in
@@ -114,6 +112,8 @@ enum GemmDigitsRoute {
             }
             return ranges
         }
+        // The in-place sum may pre-scale the top digit by 2^t (as far as int8 allows), so that
+        // M's digits against it may sit t bits higher without a product passing bit N.
         var topScale = 0
         if sum == .inPlace(topScaled: true) && nA > 1 {
             let top = RQRange(
@@ -206,27 +206,7 @@ enum GemmDigitsRoute {
             let chunks = p.offsetChunks(offsets, bits: digitBits, lowest: lowest, top: min(k, top))
             p.columnChain(columns: columns, addends: chunks, bits: digitBits, shift: n, top: top)
         case .inPlace:
-            p.ops.append(.reset([.tile]))
-            // Each position's products by digit, on consecutive weight tiles: one GEMM loop.
-            // The longest runs take tiles first, so that shorter ones (often their parts) reuse them.
-            let groups = Dictionary(grouping: products, by: \.position).mapValues { g in
-                g.sorted { $0.digit < $1.digit }
-            }
-            var byPosition: [Int: [RQProduct]] = [:]
-            for (position, group) in groups.sorted(by: {
-                ($0.value.count, -$0.key) > ($1.value.count, -$1.key)
-            }) {
-                let first = p.weightRun(group.map(\.weights))
-                byPosition[position] = group.enumerated().map { k, q in
-                    RQProduct(dst: .tile, digit: q.digit, weights: first + k)
-                }
-            }
-            let stops = Set(byPosition.keys).union([n]).sorted()
-            var addends: [Int: [RQOperand]] = [:]
-            for (position, values) in RQProgram.positionChunks(offsets, stops: stops) {
-                addends[position, default: []].append(p.operand(values.map { $0.int64 ?? Int64.max }))
-            }
-            p.hornerUpward(products: byPosition, addends: addends, shift: n)
+            p.sumInPlace(products, offsets: offsets, shift: n)
         }
         p.laneShift(input)
         p.outputClamp(input)

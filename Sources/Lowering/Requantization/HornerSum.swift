@@ -1,4 +1,31 @@
 extension RQProgram {
+    /// Resets the tile, accumulates the products into it position by position (Horner, see
+    /// `hornerUpward`) with the constant C split at the positions (`positionChunks`), and
+    /// leaves floor((Σ products + C) / 2^shift) in the tile. Every product must lie at or
+    /// below bit `shift`.
+    mutating func sumInPlace(_ products: [PlacedProduct], offsets: [WideInteger], shift n: Int) {
+        ops.append(.reset([.tile]))
+        // Each position's products by digit, on consecutive weight tiles: one GEMM loop. The
+        // longest runs take tiles first, so that shorter ones (often their parts) reuse them.
+        let groups = Dictionary(grouping: products, by: \.position).mapValues { g in
+            g.sorted { $0.digit < $1.digit }
+        }
+        var byPosition: [Int: [RQProduct]] = [:]
+        for (position, group) in groups.sorted(by: { ($0.value.count, -$0.key) > ($1.value.count, -$1.key) })
+        {
+            let first = weightRun(group.map(\.weights))
+            byPosition[position] = group.enumerated().map { k, q in
+                RQProduct(dst: .tile, digit: q.digit, weights: first + k)
+            }
+        }
+        let stops = Set(byPosition.keys).union([n]).sorted()
+        var addends: [Int: [RQOperand]] = [:]
+        for (position, values) in Self.positionChunks(offsets, stops: stops) {
+            addends[position, default: []].append(operand(values.map { $0.int64 ?? Int64.max }))
+        }
+        hornerUpward(products: byPosition, addends: addends, shift: n)
+    }
+
     /// Sums the products (keyed by bit position) and the addends in the tile, lowest position
     /// first, and divides by 2^shift with floor. When position q's products and addends go
     /// in, the tile holds floor(everything below q / 2^q); it then shifts right to the next
