@@ -59,15 +59,7 @@ public struct AddLayer: Sendable {
 public enum AddLowering {
     /// Balanced base-256 digits of `w`, least significant first, each in −128...127.
     public static func digits(_ w: Int) -> [Int] {
-        var digits: [Int] = []
-        var rest = w
-        while rest != 0 {
-            var d = rest & 255
-            if d >= 128 { d -= 256 }
-            digits.append(d)
-            rest = (rest - d) >> 8
-        }
-        return digits
+        radixDigits(WideInteger(Int64(w)), bits: 8, balanced: true).map { Int($0) }
     }
 
     /// The distinct non-zero digits of both weights, ascending: one diagonal tile each.

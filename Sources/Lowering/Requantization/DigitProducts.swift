@@ -41,10 +41,10 @@ enum DigitProducts {
         _ lanes: [RouteInput.Lane], operandPositions: [Int], live: [[Bool]], shift n: Int
     ) -> [PlacedProduct]? {
         var result: [PlacedProduct] = []
+        let all = lanes.map { WideInteger($0.multiplier) }
         for (j, base) in operandPositions.enumerated() {
             // Every lane's M where that fits (the operand digits then share weight tiles),
             // else only the lanes that use this digit.
-            let all = lanes.map { WideInteger($0.multiplier) }
             let used = lanes.indices.map { live[$0][j] ? all[$0] : .zero }
             guard
                 let (multipliers, positions) = [all, used].lazy.compactMap({ values in

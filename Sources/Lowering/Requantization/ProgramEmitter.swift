@@ -49,32 +49,44 @@ extension RQProgram {
         return groups
     }
 
+    /// Products into one slot that one GEMM loop steps through: `count` products from
+    /// `first`, digits and weight tiles each a constant non-negative step apart.
+    struct ProductRun {
+        var first: RQProduct
+        var count = 1
+        var digitStep = 0
+        var weightStep = 0
+    }
+
     /// Products that all accumulate into one slot, in runs that one GEMM loop can step
-    /// through (the outer loop over the run, the inner one over the tile's vectors): digits
-    /// and weight tiles each a constant non-negative step apart. Nil when the products write
-    /// several slots (then `hazardFreeGroups` interleaves them in a kernel).
-    static func sameSlotRuns(_ products: [RQProduct]) -> [[RQProduct]]? {
+    /// through (the outer loop over the run, the inner one over the tile's vectors). Nil when
+    /// the products write several slots (then `hazardFreeGroups` interleaves them in a kernel).
+    static func sameSlotRuns(_ products: [RQProduct]) -> [ProductRun]? {
         guard let dst = products.first?.dst, products.allSatisfy({ $0.dst == dst }) else { return nil }
-        var runs: [[RQProduct]] = []
+        var runs: [ProductRun] = []
         for p in products {
-            if var run = runs.last, let last = run.last {
-                let step = (digit: p.digit - last.digit, weights: p.weights - last.weights)
-                let fits =
-                    step.digit >= 0 && step.weights >= 0
-                    && (run.count == 1
-                        || (run[1].digit - run[0].digit, run[1].weights - run[0].weights) == step)
-                if fits {
-                    run.append(p)
+            if var run = runs.last {
+                let last = run.first.digit + (run.count - 1) * run.digitStep
+                let step = (
+                    digit: p.digit - last,
+                    weight: p.weights - run.first.weights - (run.count - 1) * run.weightStep
+                )
+                if step.digit >= 0 && step.weight >= 0
+                    && (run.count == 1 || (step.digit == run.digitStep && step.weight == run.weightStep))
+                {
+                    (run.digitStep, run.weightStep) = step
+                    run.count += 1
                     runs[runs.count - 1] = run
                     continue
                 }
             }
-            runs.append([p])
+            runs.append(ProductRun(first: p))
         }
         return runs
     }
 
-    /// Micro-ops one tile needs (independent of the tile's geometry).
+    /// Micro-ops one tile needs at most (independent of the tile's geometry; product runs
+    /// that one loop steps through take fewer).
     var microOpCount: Int {
         var distinct = Set<String>()
         var count = 0
@@ -167,7 +179,7 @@ extension RQProgram {
         var aluSlot: [MicroOp: Int] = [:]
         var resetSlots: [Int: [(slot: Int, vectors: Int, isTile: Bool)]] = [:]
         var productSlots: [Int: [Range<Int>]] = [:]
-        var productRuns: [Int: [[RQProduct]]] = [:]
+        var productRuns: [Int: [ProductRun]] = [:]
         let maxIter = (1 << HardwareConfig.loopIterationBits) - 1
         for (index, op) in ops.enumerated() {
             switch op {
@@ -202,7 +214,7 @@ extension RQProgram {
                     // One micro-op per run; the loop steps through the run's products.
                     var ranges: [Range<Int>] = []
                     for run in runs {
-                        let p = run[0]
+                        let p = run.first
                         ranges.append(kernel.count..<(kernel.count + 1))
                         kernel.append(
                             MicroOp(
@@ -289,15 +301,11 @@ extension RQProgram {
                     // of rows or of blocks (`steppable`).
                     let alongBlocks = tile.rows == 1
                     for (range, run) in zip(productSlots[index]!, runs) {
-                        let step =
-                            run.count > 1
-                            ? (digit: run[1].digit - run[0].digit, weights: run[1].weights - run[0].weights)
-                            : (digit: 0, weights: 0)
                         b.gemm(
                             uops: (range.lowerBound + u)..<(range.upperBound + u), iterOut: run.count,
                             iterIn: n, dst: (0, alongBlocks ? 1 : tile.rowStride),
-                            src: (step.digit * n, 1),
-                            wgt: (step.weights * layout.totalBlocks, alongBlocks ? 1 : 0))
+                            src: (run.digitStep * n, 1),
+                            wgt: (run.weightStep * layout.totalBlocks, alongBlocks ? 1 : 0))
                     }
                     continue
                 }

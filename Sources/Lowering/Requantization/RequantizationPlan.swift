@@ -443,7 +443,8 @@ public struct RequantizationPlan: Sendable {
                 let runs = RQProgram.tempRuns(slots).count + (slots.contains(.tile) ? 1 : 0)
                 cycles += runs * model.instructionOverheadCycles + slots.count * n * model.gemmCyclesPerUop
             case .products(let products):
-                let groups = (RQProgram.sameSlotRuns(products) ?? RQProgram.hazardFreeGroups(products)).count
+                let groups =
+                    RQProgram.sameSlotRuns(products)?.count ?? RQProgram.hazardFreeGroups(products).count
                 cycles +=
                     groups * model.instructionOverheadCycles + products.count * n * model.gemmCyclesPerUop
             case .storeDigit:
