@@ -83,8 +83,14 @@ public struct LayerPerformance: Sendable, Codable, Equatable {
     /// (`UOP`, `INP`, `WGT`, `ACC`; STOREs count under ACC, whose indices the OUT buffer shares;
     /// GEMM and ALU count every index their micro-op loops reach).
     public var sramHighWater: [String: Int]
-    /// Cycles from the layer's first instruction's start to its last one's end.
+    /// Cycles the layer adds to its segment's modelled run: the end of its last instruction
+    /// minus the latest end among the segment's earlier layers (0 when it finishes before
+    /// them). Over a segment they add up to the end of its last layer, so the per-layer
+    /// figures sum to the run, whereas spans overlap (a layer whose first loads are issued
+    /// early spans the tail of the one before).
     public var modelledCycles: Int
+    /// Cycles from the layer's first instruction's start to its last one's end.
+    public var spanCycles: Int
     /// Cycles each module spends executing this layer's instructions (`load`, `compute`, `store`).
     public var busyCycles: [String: Int]
     /// Bytes of the layer's tensors (inputs, constants, outputs), each counted once: the
@@ -152,13 +158,15 @@ extension PerformanceReport {
             }
         }
         var layers: [LayerPerformance] = []
+        // Per segment, the latest end among the layers so far.
+        var segmentEnds: [Int: Int] = [:]
         for layer in m.layers {
             var entry = LayerPerformance(
                 operator: layer.sourceOperator >= 0 ? Int(layer.sourceOperator) : nil, name: layer.name,
                 kind: layer.kind, device: layer.device == .vta ? "vta" : "cpu",
                 segment: nil,
                 macs: Int(layer.macs), instructions: InstructionCounts(), loadedBytes: [:], storedBytes: 0,
-                sramHighWater: [:], modelledCycles: 0, busyCycles: [:],
+                sramHighWater: [:], modelledCycles: 0, spanCycles: 0, busyCycles: [:],
                 essentialBytes: Int(layer.essentialBytes),
                 rooflineCycles: 0, trafficCycles: 0, utilisation: 0,
                 requantization: layer.requantization, lowering: layer.lowering, spans: [:])
@@ -172,6 +180,11 @@ extension PerformanceReport {
                 }
                 entry.segment = s
                 entry.fill(streams[s], range: range, timing: timings[s], tops: sramTops[s], config: config)
+                if let end = entry.spans.values.map({ $0[1] }).max() {
+                    let before = segmentEnds[s] ?? 0
+                    entry.modelledCycles = max(0, end - before)
+                    segmentEnds[s] = max(before, end)
+                }
                 entry.rooflineCycles = max(
                     (entry.macs + lanes - 1) / lanes, (entry.essentialBytes + busBytes - 1) / busBytes)
                 entry.trafficCycles =
@@ -252,7 +265,7 @@ extension LayerPerformance {
         }
         guard let timing, !range.isEmpty else { return }
         let spansOfLayer = timing.intervals[range]
-        modelledCycles =
+        spanCycles =
             (spansOfLayer.map(\.upperBound).max() ?? 0) - (spansOfLayer.map(\.lowerBound).min() ?? 0)
         for i in range {
             let module = "\(stream[i].module)"

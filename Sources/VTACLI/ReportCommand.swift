@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             For every layer (the names `vtac inspect` uses): its device, MACs, instructions by \
             kind, DRAM bytes loaded per memory type and stored, SRAM high-water marks, modelled \
-            cycles and busy cycles per module, the roofline bound and utilisation, and the \
+            cycles (what the layer adds to its segment's run, so that layers sum to the total; \
+            the JSON and CSV also give its span, which overlaps its neighbours) and busy cycles \
+            per module, the roofline bound and utilisation, and the \
             requantization route; then totals, device copies and device runs per inference. A \
             model is compiled in memory first (nothing is written); a bundle is reported for \
             the target it was compiled for unless --target names another with the same \

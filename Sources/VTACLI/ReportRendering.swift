@@ -84,7 +84,8 @@ enum ReportRendering {
         ]
         header += types.map { "loaded_\($0)" } + ["stored"] + types.map { "sram_high_\($0)" }
         header += [
-            "cycles", "busy_load", "busy_compute", "busy_store", "essential_bytes", "roofline_cycles",
+            "cycles", "span_cycles", "busy_load", "busy_compute", "busy_store", "essential_bytes",
+            "roofline_cycles",
             "traffic_cycles", "utilisation", "requantization", "lowering",
         ]
         var lines = [header.joined(separator: ",")]
@@ -98,7 +99,7 @@ enum ReportRendering {
             row += types.map { String(l.loadedBytes[$0] ?? 0) } + [String(l.storedBytes)]
             row += types.map { String(l.sramHighWater[$0] ?? 0) }
             row += [
-                String(l.modelledCycles), String(l.busyCycles["load"] ?? 0),
+                String(l.modelledCycles), String(l.spanCycles), String(l.busyCycles["load"] ?? 0),
                 String(l.busyCycles["compute"] ?? 0),
                 String(l.busyCycles["store"] ?? 0), String(l.essentialBytes), String(l.rooflineCycles),
                 String(l.trafficCycles),

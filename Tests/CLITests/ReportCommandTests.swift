@@ -37,9 +37,18 @@ import Testing
             let loaded = try #require(layer["loadedBytes"] as? [String: Int])
             #expect(loaded["WGT"]! > 0 && loaded["INP"]! > 0)
             let cycles = try #require(layer["modelledCycles"] as? Int)
+            let span = try #require(layer["spanCycles"] as? Int)
             let roofline = try #require(layer["rooflineCycles"] as? Int)
-            #expect(cycles >= roofline && roofline > 0)
+            // The span holds all of the layer's transfers and MACs; what it adds to the run is
+            // at most that.
+            #expect(span >= roofline && roofline > 0)
+            #expect(cycles > 0 && cycles <= span)
         }
+        // What the layers add sums to the run, short of the segment's closing instructions
+        // (FINISH, 8 cycles each on alkali, and token no-ops).
+        let added = layers.compactMap { $0["modelledCycles"] as? Int }.reduce(0, +)
+        let total = try #require((report["totals"] as? [String: Any])?["modelledCycles"] as? Int)
+        #expect(added <= total && total - added <= 32, "layers \(added) of \(total)")
         // The roofline charges each layer its tensors once: the conv reads a 49×40×1 input,
         // 8·10·8 weights and 8 int32 biases and writes 25×20×8; the FC reads 4000 inputs,
         // 4000·4 weights and 4 biases and writes 4. On alkali (256 MACs and 8 bus bytes per
