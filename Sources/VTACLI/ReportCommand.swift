@@ -72,7 +72,15 @@ struct ReportCommand: ParsableCommand {
         }
         let bundle = try CSDBundle.decode(bytes, path: input)
         let hardware = bundle.manifest.hardware
-        var target = try TargetOption.load(name: targetName ?? hardware.targetName, isa: nil)
+        var target: Target
+        do {
+            target = try TargetOption.load(name: targetName ?? hardware.targetName, isa: nil)
+        } catch TargetLoadError.targetNotFound(_, _, let available) where targetName == nil {
+            throw BadInput(
+                message:
+                    "\(input): the bundle was compiled for target '\(hardware.targetName)', which is not among the known targets (\(available.joined(separator: ", "))); pass --target with its folder"
+            )
+        }
         let own = try BundleReport.config(hardware, path: input)
         guard Self.sameHardware(own, target.config) else {
             throw BadInput(

@@ -30,7 +30,13 @@ public struct TargetLoader: Sendable {
             URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Schedules")
         )
         roots.append(sourceCheckoutSchedules)
-        return TargetLoader(roots: roots)
+        // Run from the checkout, the last two are one folder: search (and name) it once.
+        var unique: [URL] = []
+        for root in roots
+        where !unique.contains(where: { $0.standardizedFileURL == root.standardizedFileURL }) {
+            unique.append(root)
+        }
+        return TargetLoader(roots: unique)
     }
 
     /// `<repository>/Schedules`, found from this file's location (Sources/VTATarget/).

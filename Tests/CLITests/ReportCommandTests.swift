@@ -241,4 +241,19 @@ import Testing
         let missing = try VTACRunner.run(["report", "/nonexistent/model.tflite"])
         #expect(missing.status == 65)
     }
+
+    /// A bundle compiled for a target folder given by path names a target the search roots do
+    /// not have: the report says so and asks for --target, and reports with it.
+    @Test func aBundleOfATargetFolderNeedsTheFolder() throws {
+        let dir = try GoldenOutputTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = try SchedulesTests.target(in: dir, schedules: nil)
+        let bundle = dir.appendingPathComponent("m.csd").path
+        _ = try VTACRunner.run(["compile", Self.microSpeech, "-o", bundle, "--target", folder, "--quiet"])
+        let run = try VTACRunner.run(["report", bundle])
+        #expect(run.status == 65)
+        #expect(run.stderr.contains("alkali-tuned") && run.stderr.contains("--target"), "\(run.stderr)")
+        let given = try VTACRunner.run(["report", bundle, "--target", folder])
+        #expect(given.status == 0 && given.stdout.contains("modelled"), "\(given.stderr)")
+    }
 }
