@@ -4,11 +4,13 @@ import TestSupport
 import Testing
 
 /// The heart of the suite: every model we have, compiled for the stock target (the Alkali
-/// board) and the extended one (the upstream functional simulator), run as the drive runs it,
-/// gives exactly the output of the pinned TFLite reference interpreter.
+/// board), the extended one (the upstream functional simulator) and the cloud-sized core
+/// (BLOCK 32, larger buffers), run in the reference simulator and, for the Alkali-shaped
+/// cores, as the drive runs it, gives exactly the output of the pinned TFLite reference
+/// interpreter.
 @Suite struct GoldenOutputTests {
     static let models = Fixtures.allModels()
-    static let targets = ["alkali", "fsim"]
+    static let targets = ["alkali", "fsim", "cloud"]
 
     static func folder(_ name: String) -> URL {
         URL(fileURLWithPath: models.first { $0.name == name }!.model).deletingLastPathComponent()
@@ -43,7 +45,9 @@ import Testing
         let differing = zip(got.bytes, golden.bytes).filter { $0 != $1 }.count
         #expect(got.bytes == golden.bytes, "\(model) on \(target): \(differing) bytes differ from the golden")
 
-        // The same bundle exported for Alkali and run by csd-run, as the drive runs it.
+        // The same bundle exported for Alkali and run by csd-run, as the drive runs it. csd-run
+        // simulates the board's core (BLOCK 16), whose loader refuses a cloud bundle.
+        guard target != "cloud" else { return }
         let export = dir.appendingPathComponent("alkali").path
         let exported = try VTACRunner.run([
             "export", "--alkali", bundle, "--input", folder.appendingPathComponent("input_0.npy").path, "-o",
