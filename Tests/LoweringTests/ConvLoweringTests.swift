@@ -42,7 +42,7 @@ import VTATarget
         let target = try Target.load(name: c.target)
         let config = target.config
         let block = config.blockOut
-        var rng = TokenInsertionTests.RNG(state: UInt64(c.description.hashValue & 0xFFFF))
+        var rng = TokenInsertionTests.RNG(seed: c.description)
         let kw = c.kw ?? c.k
         let (oh, padTop, padBottom) = pad(c.h, c.k, c.stride, c.same)
         let (ow, padLeft, padRight) = pad(c.w, kw, c.stride, c.same)

@@ -33,7 +33,7 @@ import VTATarget
         let target = try Target.load(name: c.target)
         let config = target.config
         let block = config.blockOut
-        var rng = TokenInsertionTests.RNG(state: UInt64(c.description.hashValue & 0xFFFF))
+        var rng = TokenInsertionTests.RNG(seed: c.description)
         let x = (0..<(c.h * c.w * c.c)).map { _ in rng.int8() }
         let (oh, pt, pb) = ConvLoweringTests().pad(c.h, c.f, c.stride, c.same)
         let (ow, pl, pr) = ConvLoweringTests().pad(c.w, c.f, c.stride, c.same)

@@ -8,6 +8,17 @@ import VTATarget
 @Suite struct TokenInsertionTests {
     struct RNG {
         var state: UInt64
+
+        init(state: UInt64) { self.state = state }
+
+        /// Seeded from a text (FNV-1a of its UTF-8), the same in every run: `hashValue` is
+        /// randomised per process, so a failing case could not be replayed.
+        init(seed text: String) {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            state = h
+        }
+
         mutating func next() -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int(truncatingIfNeeded: state >> 33)
