@@ -1,4 +1,5 @@
 import Lowering
+import TestSupport
 import Testing
 import VTATarget
 
@@ -6,23 +7,15 @@ import VTATarget
 /// layer 1 stored, through DRAM, with the SRAM buffers reused. Correct under the simulator's
 /// eager schedule (which breaks any missing dependency) and accepted by the verifier.
 @Suite struct TokenInsertionTests {
+    /// The suite's generator with the draws the lowering tests use.
     struct RNG {
-        var state: UInt64
+        var source: SplitMix64
 
-        init(state: UInt64) { self.state = state }
+        init(state: UInt64) { source = SplitMix64(seed: state) }
 
-        /// Seeded from a text (FNV-1a of its UTF-8), the same in every run: `hashValue` is
-        /// randomised per process, so a failing case could not be replayed.
-        init(seed text: String) {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            state = h
-        }
+        init(seed text: String) { source = SplitMix64(seed: text) }
 
-        mutating func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        mutating func next() -> Int { Int(truncatingIfNeeded: source.next() >> 33) }
         mutating func int8() -> Int8 { Int8(truncatingIfNeeded: next()) }
     }
 

@@ -1,18 +1,11 @@
 import Partitioning
+import TestSupport
 import Testing
 import VTATarget
 
 /// Packed weights and folded biases give exactly TFLite's sums when used the way the GEMM unit
 /// uses them: tiles of [out][in] against input vectors, with raw int8 inputs.
 @Suite struct ConstantPackingTests {
-    struct RNG {
-        var state: UInt64
-        mutating func int8() -> Int8 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int8(truncatingIfNeeded: state >> 40)
-        }
-    }
-
     static let configs: [(String, HardwareConfig)] = [
         ("default", .tvmDefault),
         (
@@ -28,9 +21,9 @@ import VTATarget
     @Test(arguments: [3, 16, 17, 40], [0, 1])
     func convolutionTilesReproduceTheDotProducts(channels: Int, configIndex: Int) {
         let config = Self.configs[configIndex].1
-        var rng = RNG(state: UInt64(channels * 7 + configIndex))
+        var rng = SplitMix64(seed: UInt64(channels * 7 + configIndex))
         let (oc, kh, kw, ic) = (channels + 3, 3, 2, channels)
-        let weights = (0..<(oc * kh * kw * ic)).map { _ in rng.int8() }
+        let weights = rng.int8s(oc * kh * kw * ic)
         let packed = ConstantPacking.convolution(weights, shape: [oc, kh, kw, ic], config: config)
         #expect(
             packed.bytes.count == packed.outBlocks * packed.taps * packed.inBlocks * config.blockOut
@@ -50,9 +43,9 @@ import VTATarget
     @Test(arguments: [0, 1])
     func depthwiseTilesAreDiagonal(configIndex: Int) {
         let config = Self.configs[configIndex].1
-        var rng = RNG(state: 99)
+        var rng = SplitMix64(seed: 99)
         let c = 20
-        let weights = (0..<(3 * 3 * c)).map { _ in rng.int8() }
+        let weights = rng.int8s(3 * 3 * c)
         let packed = ConstantPacking.depthwise(weights, shape: [1, 3, 3, c], config: config)
         for ch in 0..<c {
             for tap in 0..<9 {
@@ -70,12 +63,12 @@ import VTATarget
     @Test(arguments: [0, 1])
     func flattenIsFoldedIntoTheWeights(configIndex: Int) {
         let config = Self.configs[configIndex].1
-        var rng = RNG(state: 5)
+        var rng = SplitMix64(seed: 5)
         let shape = [1, 2, 3, 20]
         let inDepth = 2 * 3 * 20
         let out = 7
-        let x = (0..<inDepth).map { _ in rng.int8() }
-        let weights = (0..<(out * inDepth)).map { _ in rng.int8() }
+        let x = rng.int8s(inDepth)
+        let weights = rng.int8s(out * inDepth)
         let order = ConstantPacking.flattenOrder(of: shape, config: config)
         let packed = ConstantPacking.fullyConnected(
             weights, shape: [out, inDepth], config: config, inputOrder: order)
@@ -98,16 +91,16 @@ import VTATarget
     }
 
     @Test func foldedBiasMatchesTFLiteSums() {
-        var rng = RNG(state: 11)
+        var rng = SplitMix64(seed: 11)
         let (out, k) = (5, 27)
-        let weights = (0..<(out * k)).map { _ in rng.int8() }
+        let weights = rng.int8s(out * k)
         let bias: [Int32] = (0..<out).map { Int32($0 * 1000 - 2000) }
         for zp in [-128, -5, 0, 77, 127] {
             let folded = ConstantPacking.foldedBias(
                 bias: bias,
                 weightSums: ConstantPacking.weightSums(weights, shape: [out, k], depthwise: false),
                 inputZeroPoint: zp)
-            let x = (0..<k).map { _ in rng.int8() }
+            let x = rng.int8s(k)
             for o in 0..<out {
                 let tflite = (0..<k).reduce(Int(bias[o])) {
                     $0 + Int(weights[o * k + $1]) * (Int(x[$1]) - zp)

@@ -5,6 +5,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// Seeded from a text (FNV-1a of its UTF-8), so that a test case seeded from its own
+    /// description draws the same in every run (`hashValue` is randomised per process).
+    public init(seed text: String) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        state = h
+    }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
